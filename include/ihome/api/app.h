@@ -1,0 +1,30 @@
+// App: the routes of every API resource and the handling of one request
+// around its handler — route lookup (404/405), body size (413), CSRF on
+// state-changing methods (403), body parsing (4103), the `_xsrf` cookie,
+// turning a thrown exception into a 500 JSON answer, and the access log line.
+#pragma once
+
+#include <string_view>
+
+#include "ihome/api/context.h"
+#include "ihome/http/reply.h"
+#include "ihome/http/request.h"
+#include "ihome/http/router.h"
+
+namespace ihome {
+
+// Each resource file adds its routes (listed at the top of that file).
+void add_passport_routes(Router& router, Context& ctx);
+void add_health_routes(Router& router, Context& ctx);
+
+// All routes of the API.
+Router make_router(Context& ctx);
+
+// Answers one request whose body has been read into req.raw_body (or that
+// was refused as too large: body_too_large).
+Reply handle_request(Router& router, Context& ctx, Request& req, bool body_too_large);
+
+// ihomed's version string.
+extern const std::string_view kVersion;
+
+}  // namespace ihome

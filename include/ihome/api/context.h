@@ -1,0 +1,50 @@
+// Context: what a worker's handlers share — the config, the SQLite
+// connection (opened on first use, retried after a failure, so a database
+// that comes back is used again), the memcached connection, sessions and
+// rate limits.  One per worker process, built after fork.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "ihome/auth/session.h"
+#include "ihome/core/config.h"
+#include "ihome/core/result.h"
+#include "ihome/http/request.h"
+#include "ihome/limits/rate_limit.h"
+#include "ihome/store/cache.h"
+#include "ihome/store/db.h"
+
+namespace ihome {
+
+class Context {
+ public:
+  // Fails only when memcached's client cannot be created (out of memory).
+  static Result<std::unique_ptr<Context>> create(const Config& config);
+
+  const Config& config() const { return config_; }
+  Cache& cache() { return *cache_; }
+  Sessions& sessions() { return sessions_; }
+  RateLimiter& limiter() { return limiter_; }
+  // The database, opening it when needed; DBERR (503) when it cannot be.
+  Result<Db*> db();
+
+  // The logged-in session of `req`: nullopt when none, an Error when
+  // memcached fails.
+  Result<std::optional<Session>> session_of(const Request& req);
+  // Like session_of, but no session is SESSIONERR (4101).
+  Result<Session> require_login(const Request& req);
+
+ private:
+  Context(const Config& config, std::unique_ptr<Cache> cache)
+      : config_(config), cache_(std::move(cache)), sessions_(*cache_, config.session_ttl),
+        limiter_(*cache_) {}
+
+  Config config_;
+  std::unique_ptr<Cache> cache_;
+  Sessions sessions_;
+  RateLimiter limiter_;
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace ihome

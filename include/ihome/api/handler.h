@@ -1,0 +1,21 @@
+// Helpers for handler bodies: unwrap a Result or Status, or return its Error
+// as the JSON reply.  Handlers stay a straight line:
+//   TRY_ASSIGN(mobile, req.body.mobile("mobile"));
+//   TRY(ctx.cache().remove(key));
+#pragma once
+
+#include "ihome/http/reply.h"
+
+#define IHOME_CONCAT_(a, b) a##b
+#define IHOME_CONCAT(a, b) IHOME_CONCAT_(a, b)
+
+#define TRY_ASSIGN(var, expr)                                            \
+  auto IHOME_CONCAT(var, _result_) = (expr);                             \
+  if (!IHOME_CONCAT(var, _result_)) return ::ihome::error_reply(IHOME_CONCAT(var, _result_).error()); \
+  auto& var = *IHOME_CONCAT(var, _result_)
+
+#define TRY(expr)                                                          \
+  do {                                                                     \
+    auto try_status_ = (expr);                                             \
+    if (!try_status_.ok()) return ::ihome::error_reply(try_status_.error()); \
+  } while (0)

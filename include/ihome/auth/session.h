@@ -1,0 +1,51 @@
+// Sessions: who is logged in, kept in memcached under
+// <prefix>session:<id> as JSON {user_id, name, mobile} with a sliding TTL.
+// The id is 256 random bits, base64url (43 characters); a cookie that is
+// not of that shape is never looked up.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ihome/core/result.h"
+#include "ihome/store/cache.h"
+
+namespace ihome {
+
+struct Session {
+  int64_t user_id = 0;
+  std::string name;
+  std::string mobile;
+};
+
+// JSON encoding of a session, and its strict parse (nullopt when broken).
+std::string session_to_json(const Session& s);
+std::optional<Session> session_from_json(std::string_view json);
+
+// True when `id` has the shape of a session id.
+bool is_session_id(std::string_view id);
+
+class Sessions {
+ public:
+  Sessions(Cache& cache, int ttl_seconds) : cache_(cache), ttl_(ttl_seconds) {}
+
+  // Stores `s` under a fresh id and returns the id.
+  Result<std::string> create(const Session& s);
+  // The session of `id`, renewing its TTL; nullopt when unknown or expired.
+  Result<std::optional<Session>> load(std::string_view id);
+  // Replaces the stored data of a live session.
+  Status update(std::string_view id, const Session& s);
+  Status destroy(std::string_view id);
+
+ private:
+  Cache& cache_;
+  int ttl_;
+};
+
+// The Set-Cookie attributes of session_id ("HttpOnly; SameSite=Lax; Path=/"
+// and "; Secure" when `secure`).
+std::string session_cookie_attributes(bool secure);
+
+}  // namespace ihome

@@ -1,0 +1,62 @@
+// Params: the fields of a request body (a JSON object or an urlencoded
+// form), and the validation vocabulary every handler uses to read them:
+// params.text("title", 1, 64), params.mobile("mobile"), params.integer(...).
+// Each accessor checks presence, type, range and format and answers a
+// PARAMERR (4103) Error naming the field; handlers never look at raw values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ihome/core/result.h"
+
+namespace ihome {
+
+class Params {
+ public:
+  enum class Kind { kString, kNumber, kBool, kNull, kArray, kObject };
+  struct Value {
+    Kind kind = Kind::kNull;
+    std::string text;                // string contents, or a number's literal text
+    std::vector<Value> items;        // elements of a flat array (scalars only)
+  };
+
+  Params() = default;
+  // A JSON object (top level must be an object; nesting is kept only as
+  // kArray/kObject markers one level deep).  Malformed JSON or non-UTF-8: 4103.
+  static Result<Params> from_json(std::string_view body);
+  // application/x-www-form-urlencoded; a repeated key becomes an array.
+  static Result<Params> from_form(std::string_view body);
+  // Query strings parse the same way as forms.
+  static Result<Params> from_query(std::string_view query) { return from_form(query); }
+
+  void set(std::string name, Value v) { fields_[std::move(name)] = std::move(v); }
+  bool has(std::string_view name) const;
+  const Value* find(std::string_view name) const;
+
+  // Required trimmed text of min..max code points, no control characters.
+  Result<std::string> text(std::string_view name, size_t min, size_t max) const;
+  // Like text() but the value is taken as sent (passwords): not trimmed.
+  Result<std::string> secret(std::string_view name, size_t min, size_t max) const;
+  // Required mobile number (^1[3-9][0-9]{9}$).
+  Result<std::string> mobile(std::string_view name) const;
+  // Required code id (1-64 of [A-Za-z0-9_-]).
+  Result<std::string> code_id(std::string_view name) const;
+  // Required string of exactly `n` ASCII digits (SMS codes).
+  Result<std::string> digits(std::string_view name, size_t n) const;
+  // Required integer in [min, max]: a JSON integer or a numeric string.
+  Result<int64_t> integer(std::string_view name, int64_t min, int64_t max) const;
+
+ private:
+  Result<std::string> string_value(std::string_view name) const;
+  std::map<std::string, Value, std::less<>> fields_;
+};
+
+// "参数错误：<field>" — the PARAMERR every accessor answers.
+Error field_error(std::string_view name, std::string_view why = {});
+
+}  // namespace ihome

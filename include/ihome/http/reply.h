@@ -1,0 +1,59 @@
+// Reply: status, headers, cookies and body of one answer, and the one place
+// that turns an Errno or an Error into the JSON of API.md:
+//   {"errno": 4103, "errmsg": "参数错误：mobile"}
+// All JSON is written with RapidJSON (JsonWriter); nothing is concatenated.
+#pragma once
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ihome/core/error.h"
+
+namespace ihome {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+struct Reply {
+  int status = 200;
+  int errno_value = 0;  // for the access log
+  std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  void add_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+  // Appends a Set-Cookie header; `attributes` like "HttpOnly; SameSite=Lax".
+  void set_cookie(std::string_view name, std::string_view value, std::string_view attributes);
+
+  // The FastCGI response: CGI headers ("Status: 200 OK"), blank line, body.
+  std::string serialize() const;
+};
+
+// Writes a string with an explicit length (keeps embedded bytes exact).
+inline void write_string(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// {errno, errmsg, ...extra}: `extra` adds members after errmsg.
+Reply json_reply(Errno code, std::string_view message,
+                 const std::function<void(JsonWriter&)>& extra = nullptr, int status = 200);
+
+// errno 0, errmsg "OK", then `extra`.
+inline Reply ok_reply(const std::function<void(JsonWriter&)>& extra = nullptr) {
+  return json_reply(Errno::kOk, "OK", extra);
+}
+
+// The JSON answer for an Error, with its HTTP status (and Retry-After).
+Reply error_reply(const Error& error);
+
+// "200 OK", "404 Not Found", ...
+std::string_view status_text(int status);
+
+}  // namespace ihome

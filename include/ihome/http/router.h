@@ -1,0 +1,32 @@
+// Router: the table of (method, path) -> handler of one worker.  An unknown
+// path answers 404/4002 and a known path with the wrong method 405/4201
+// (with an Allow header), both as JSON.  Paths are exact: ihome's URLs carry
+// ids in the query string, as the classic API does.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "ihome/core/result.h"
+#include "ihome/http/reply.h"
+#include "ihome/http/request.h"
+
+namespace ihome {
+
+using Handler = std::function<Reply(Request&)>;
+
+class Router {
+ public:
+  void add(std::string method, std::string path, Handler handler);
+  // The handler for req, or the 404/405 Error.
+  Result<const Handler*> match(std::string_view method, std::string_view path) const;
+  // "GET, POST" for a known path (the Allow header); "" when unknown.
+  std::string allowed(std::string_view path) const;
+
+ private:
+  std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;  // path -> method -> handler
+};
+
+}  // namespace ihome

@@ -1,0 +1,16 @@
+// Worker: one prefork worker process.  Opens its own memcached and SQLite
+// connections (after fork), then answers FastCGI requests on the inherited
+// listening socket until SIGTERM, finishing the request in hand first.
+// It dies with its master (PR_SET_PDEATHSIG), so no orphan keeps the socket.
+#pragma once
+
+#include <sys/types.h>
+
+#include "ihome/core/config.h"
+
+namespace ihome {
+
+// Runs in the child right after fork; returns the process exit code.
+int run_worker(int listen_fd, const Config& config, pid_t master_pid);
+
+}  // namespace ihome

@@ -1,0 +1,72 @@
+// Request handling around the handlers: see include/ihome/api/app.h.
+#include "ihome/api/app.h"
+
+#include <chrono>
+#include <exception>
+
+#include "ihome/auth/csrf.h"
+#include "ihome/core/log.h"
+
+namespace ihome {
+
+const std::string_view kVersion = "0.1.0";
+
+Router make_router(Context& ctx) {
+  Router router;
+  add_passport_routes(router, ctx);
+  add_health_routes(router, ctx);
+  return router;
+}
+
+namespace {
+
+bool changes_state(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+Reply dispatch(Router& router, Request& req, bool body_too_large) {
+  auto handler = router.match(req.method, req.path);
+  if (!handler) {
+    Reply r = error_reply(handler.error());
+    if (r.status == 405) r.add_header("Allow", router.allowed(req.path));
+    return r;
+  }
+  if (body_too_large) return error_reply(Error{Errno::kParamErr, "请求体过大", 413, 0});
+  if (changes_state(req.method) &&
+      !csrf_ok(req.cookie("_xsrf"), req.header("x-xsrftoken")))
+    return error_reply(Error{Errno::kReqErr, "CSRF校验失败", 403, 0});
+  Status parsed = parse_body(req);
+  if (!parsed.ok()) return error_reply(parsed.error());
+  return (**handler)(req);
+}
+
+}  // namespace
+
+Reply handle_request(Router& router, Context& ctx, Request& req, bool body_too_large) {
+  auto start = std::chrono::steady_clock::now();
+  Reply reply;
+  try {
+    reply = dispatch(router, req, body_too_large);
+  } catch (const std::exception& e) {
+    log_error("handler threw path=" + log_quote(req.path) + " what=" + log_quote(e.what()));
+    reply = error_reply(Error{Errno::kServerErr, "", 500, 0});
+  } catch (...) {
+    log_error("handler threw path=" + log_quote(req.path));
+    reply = error_reply(Error{Errno::kServerErr, "", 500, 0});
+  }
+  // Hand out the CSRF cookie to whoever has none yet (API.md).
+  if (!is_xsrf_token(req.cookie("_xsrf")))
+    reply.set_cookie("_xsrf", new_xsrf_token(),
+                     ctx.config().cookie_secure ? "Path=/; SameSite=Lax; Secure" : "Path=/; SameSite=Lax");
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  if (log_enabled(LogLevel::kInfo))
+    log_info("request method=" + log_quote(req.method) + " path=" + log_quote(req.path) +
+             " status=" + std::to_string(reply.status) + " errno=" + std::to_string(reply.errno_value) +
+             " ms=" + std::to_string(micros / 1000) + "." + std::to_string(micros / 100 % 10) +
+             " ip=" + log_quote(req.client_ip));
+  return reply;
+}
+
+}  // namespace ihome

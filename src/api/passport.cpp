@@ -1,0 +1,234 @@
+// Passport: image codes, SMS codes, register, login, check_login, logout
+// (API.md "Passport").  Each handler reads top to bottom:
+// parse -> validate -> call services -> reply.
+//
+// Routes:
+//   GET  /api/imagecode?codeid=&pcodeid=   captcha picture
+//   POST /api/smscode                      {mobile, image_code_id, image_code_text}
+//   POST /api/register                     {mobile, phonecode, password, password2}
+//   POST /api/login                        {mobile, password}
+//   GET  /api/check_login
+//   GET  /api/logout, POST /api/logout
+#include <ctime>
+#include <string>
+
+#include "ihome/api/app.h"
+#include "ihome/api/handler.h"
+#include "ihome/auth/password.h"
+#include "ihome/captcha/captcha.h"
+#include "ihome/core/log.h"
+#include "ihome/core/random.h"
+#include "ihome/core/text.h"
+#include "ihome/sms/sms.h"
+#include "ihome/store/users.h"
+
+namespace ihome {
+
+namespace {
+
+constexpr size_t kSmsCodeDigits = 6;
+
+std::string imagecode_key(std::string_view id) { return "imagecode:" + std::string(id); }
+std::string smscode_key(std::string_view mobile) { return "smscode:" + std::string(mobile); }
+std::string smstries_key(std::string_view mobile) { return "smstries:" + std::string(mobile); }
+std::string loginfail_key(std::string_view mobile) { return "loginfail:" + std::string(mobile); }
+std::string loginlock_key(std::string_view mobile) { return "loginlock:" + std::string(mobile); }
+
+PasswordCost password_cost(const Config& c) { return {c.password_opslimit, c.password_memlimit_kib}; }
+
+// Issues a fresh session for `user` (no fixation: any session the request
+// came with is ended) and sets the cookie on `reply`.
+Status log_in(Context& ctx, const Request& req, const User& user, Reply& reply) {
+  std::string_view old = req.cookie("session_id");
+  if (!old.empty()) {
+    Status s = ctx.sessions().destroy(old);
+    if (!s.ok()) return s;
+  }
+  auto id = ctx.sessions().create(Session{user.id, user.name, user.mobile});
+  if (!id) return id.take_error();
+  reply.set_cookie("session_id", *id, session_cookie_attributes(ctx.config().cookie_secure));
+  return Status::OK();
+}
+
+Reply imagecode(Context& ctx, Request& req) {
+  std::string codeid = req.query_value("codeid");
+  std::string previous = req.query_value("pcodeid");
+  if (previous.empty()) previous = req.query_value("precodeid");
+  if (!is_code_id(codeid) || (!previous.empty() && !is_code_id(previous)))
+    return error_reply(Error{Errno::kParamErr, "参数错误：codeid", 400, 0});
+  TRY(ctx.limiter().hit("imagecode", req.client_ip, ctx.config().imagecode_per_minute, 60));
+
+  std::string text = captcha_text();
+  TRY_ASSIGN(png, render_captcha_png(text, ctx.config().captcha_font));
+  TRY(ctx.cache().set(imagecode_key(codeid), text, ctx.config().captcha_ttl));
+  if (!previous.empty() && previous != codeid) {
+    auto removed = ctx.cache().remove(imagecode_key(previous));
+    if (!removed) return error_reply(removed.error());
+  }
+  Reply reply;
+  reply.content_type = "image/png";
+  reply.add_header("Cache-Control", "no-store");
+  reply.body = std::move(png);
+  return reply;
+}
+
+Reply smscode(Context& ctx, Request& req) {
+  const Config& cfg = ctx.config();
+  // Parameters first, without touching the image code.
+  TRY_ASSIGN(mobile, req.body.mobile("mobile"));
+  TRY_ASSIGN(code_id, req.body.code_id("image_code_id"));
+  TRY_ASSIGN(code_text, req.body.text("image_code_text", 1, 16));
+
+  // The image code is single-use: taken (read and deleted) right or wrong.
+  TRY_ASSIGN(expected, ctx.cache().take(imagecode_key(code_id)));
+  if (!expected) return error_reply(Error{Errno::kNoData, "图片验证码已过期", 200, 0});
+  if (!iequals_ascii(*expected, code_text))
+    return error_reply(Error{Errno::kDataErr, "图片验证码错误", 200, 0});
+
+  TRY_ASSIGN(db, ctx.db());
+  Users users(*db);
+  TRY_ASSIGN(existing, users.by_mobile(mobile));
+  if (existing) return error_reply(Error{Errno::kDataExist, "手机号已注册", 200, 0});
+
+  TRY(ctx.limiter().hit("sms_ip", req.client_ip, cfg.sms_ip_per_hour, 3600));
+  TRY(ctx.limiter().gap("sms_mobile", mobile, cfg.sms_mobile_interval));
+  Status daily = ctx.limiter().hit("sms_day", mobile, cfg.sms_mobile_per_day, 86400);
+  if (!daily.ok()) {
+    (void)ctx.limiter().forget_gap("sms_mobile", mobile);
+    return error_reply(daily.error());
+  }
+
+  std::string code = random_digits(kSmsCodeDigits);
+  TRY(ctx.cache().set(smscode_key(mobile), code, cfg.sms_code_ttl));
+  TRY(ctx.cache().remove(smstries_key(mobile)));
+  auto provider = make_sms_provider(cfg, *db);
+  Status sent = provider->send(mobile, sms_message(code, cfg.sms_code_ttl));
+  if (!sent.ok()) {
+    // Undelivered: the code must not stay usable, and the person may retry.
+    (void)ctx.cache().remove(smscode_key(mobile));
+    (void)ctx.limiter().forget_gap("sms_mobile", mobile);
+    return error_reply(sent.error());
+  }
+  log_info("sms code sent provider=" + cfg.sms_provider + " mobile=" + mobile.substr(0, 3) + "****" +
+           mobile.substr(7));
+  return ok_reply();
+}
+
+Reply register_user(Context& ctx, Request& req) {
+  const Config& cfg = ctx.config();
+  TRY_ASSIGN(mobile, req.body.mobile("mobile"));
+  TRY_ASSIGN(phonecode, req.body.digits("phonecode", kSmsCodeDigits));
+  TRY_ASSIGN(password, req.body.secret("password", 6, 64));
+  TRY_ASSIGN(password2, req.body.secret("password2", 0, 64));
+  if (password != password2) return error_reply(param_error("两次输入的密码不一致"));
+
+  TRY_ASSIGN(expected, ctx.cache().get(smscode_key(mobile)));
+  if (!expected) return error_reply(Error{Errno::kNoData, "短信验证码已过期", 200, 0});
+  if (!constant_time_equals(*expected, phonecode)) {
+    TRY_ASSIGN(tries, ctx.cache().increment(smstries_key(mobile), cfg.sms_code_ttl));
+    if (tries >= static_cast<uint64_t>(cfg.sms_max_attempts)) {
+      TRY(ctx.cache().remove(smscode_key(mobile)));
+      TRY(ctx.cache().remove(smstries_key(mobile)));
+    }
+    return error_reply(Error{Errno::kDataErr, "短信验证码错误", 200, 0});
+  }
+  // Right code: consume it; of two concurrent registrations only one wins.
+  TRY_ASSIGN(taken, ctx.cache().take(smscode_key(mobile)));
+  if (!taken) return error_reply(Error{Errno::kNoData, "短信验证码已过期", 200, 0});
+
+  TRY_ASSIGN(db, ctx.db());
+  Users users(*db);
+  TRY_ASSIGN(existing, users.by_mobile(mobile));
+  if (existing) return error_reply(Error{Errno::kDataExist, "手机号已注册", 200, 0});
+  TRY_ASSIGN(hash, hash_password(password, password_cost(cfg)));
+  auto id = users.create(mobile, mobile, hash);
+  if (!id) {
+    if (id.error().code == Errno::kDataExist)
+      return error_reply(Error{Errno::kDataExist, "手机号已注册", 200, 0});
+    return error_reply(id.error());
+  }
+  User user{*id, mobile, mobile, hash, std::nullopt, false};
+  Reply reply = ok_reply();
+  TRY(log_in(ctx, req, user, reply));
+  log_info("user registered user_id=" + std::to_string(*id));
+  return reply;
+}
+
+Reply login(Context& ctx, Request& req) {
+  const Config& cfg = ctx.config();
+  TRY_ASSIGN(mobile, req.body.mobile("mobile"));
+  TRY_ASSIGN(password, req.body.secret("password", 1, 64));
+
+  TRY_ASSIGN(locked_until, ctx.cache().get(loginlock_key(mobile)));
+  if (locked_until) {
+    long long left = std::atoll(locked_until->c_str()) - static_cast<long long>(time(nullptr));
+    int retry = left > 0 && left <= cfg.login_lock ? static_cast<int>(left) : cfg.login_lock;
+    return error_reply(rate_limited(retry, "登录失败次数过多，请稍后再试"));
+  }
+
+  TRY_ASSIGN(db, ctx.db());
+  Users users(*db);
+  TRY_ASSIGN(user, users.by_mobile(mobile));
+  bool good = false;
+  if (user) {
+    good = verify_password(user->password_hash, password);
+  } else {
+    verify_password_dummy(password, password_cost(cfg));
+  }
+  if (!good) {
+    TRY_ASSIGN(failures, ctx.cache().increment(loginfail_key(mobile), cfg.login_window));
+    if (failures >= static_cast<uint64_t>(cfg.login_max_failures)) {
+      TRY(ctx.cache().set(loginlock_key(mobile), std::to_string(time(nullptr) + cfg.login_lock),
+                          cfg.login_lock));
+      TRY(ctx.cache().remove(loginfail_key(mobile)));
+      log_warn("login locked mobile=" + mobile.substr(0, 3) + "****" + mobile.substr(7) +
+               " ip=" + log_quote(req.client_ip));
+    }
+    return error_reply(Error{Errno::kPwdErr, "", 200, 0});
+  }
+  if (user->disabled) return error_reply(Error{Errno::kUserErr, "用户已被禁用", 200, 0});
+  TRY(ctx.cache().remove(loginfail_key(mobile)));
+  Reply reply = ok_reply();
+  TRY(log_in(ctx, req, *user, reply));
+  return reply;
+}
+
+Reply check_login(Context& ctx, Request& req) {
+  TRY_ASSIGN(session, ctx.session_of(req));
+  if (!session) return json_reply(Errno::kSessionErr, "false");
+  return json_reply(Errno::kOk, "true", [&](JsonWriter& w) {
+    w.Key("data");
+    w.StartObject();
+    w.Key("user_id");
+    w.Int64(session->user_id);
+    w.Key("name");
+    write_string(w, session->name);
+    w.EndObject();
+  });
+}
+
+Reply logout(Context& ctx, Request& req) {
+  std::string_view id = req.cookie("session_id");
+  if (!id.empty()) TRY(ctx.sessions().destroy(id));
+  Reply reply = ok_reply();
+  reply.set_cookie("session_id", "",
+                   session_cookie_attributes(ctx.config().cookie_secure) + "; Max-Age=0");
+  return reply;
+}
+
+}  // namespace
+
+void add_passport_routes(Router& router, Context& ctx) {
+  auto bind = [&ctx](Reply (*fn)(Context&, Request&)) {
+    return [&ctx, fn](Request& req) { return fn(ctx, req); };
+  };
+  router.add("GET", "/api/imagecode", bind(imagecode));
+  router.add("POST", "/api/smscode", bind(smscode));
+  router.add("POST", "/api/register", bind(register_user));
+  router.add("POST", "/api/login", bind(login));
+  router.add("GET", "/api/check_login", bind(check_login));
+  router.add("GET", "/api/logout", bind(logout));
+  router.add("POST", "/api/logout", bind(logout));
+}
+
+}  // namespace ihome

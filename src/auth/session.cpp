@@ -1,0 +1,87 @@
+// Session store in memcached: see include/ihome/auth/session.h.
+#include "ihome/auth/session.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "ihome/core/random.h"
+#include "ihome/core/text.h"
+
+namespace ihome {
+
+namespace {
+constexpr size_t kSessionBytes = 32;  // 256 bits
+std::string key_of(std::string_view id) { return "session:" + std::string(id); }
+}  // namespace
+
+std::string session_to_json(const Session& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("user_id");
+  w.Int64(s.user_id);
+  w.Key("name");
+  w.String(s.name.data(), static_cast<rapidjson::SizeType>(s.name.size()));
+  w.Key("mobile");
+  w.String(s.mobile.data(), static_cast<rapidjson::SizeType>(s.mobile.size()));
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<Session> session_from_json(std::string_view json) {
+  rapidjson::Document d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  auto id = d.FindMember("user_id");
+  auto name = d.FindMember("name");
+  auto mobile = d.FindMember("mobile");
+  if (id == d.MemberEnd() || !id->value.IsInt64() || id->value.GetInt64() <= 0) return std::nullopt;
+  if (name == d.MemberEnd() || !name->value.IsString()) return std::nullopt;
+  if (mobile == d.MemberEnd() || !mobile->value.IsString()) return std::nullopt;
+  return Session{id->value.GetInt64(),
+                 std::string(name->value.GetString(), name->value.GetStringLength()),
+                 std::string(mobile->value.GetString(), mobile->value.GetStringLength())};
+}
+
+bool is_session_id(std::string_view id) { return is_token(id, kSessionBytes); }
+
+Result<std::string> Sessions::create(const Session& s) {
+  std::string id = random_token(kSessionBytes);
+  // add, not set: a 256-bit collision is impossible in practice, but add
+  // makes "never overwrite another person's session" a checked rule.
+  auto added = cache_.add(key_of(id), session_to_json(s), ttl_);
+  if (!added) return added.take_error();
+  if (!*added) return Error{Errno::kServerErr, "", 500, 0};
+  return id;
+}
+
+Result<std::optional<Session>> Sessions::load(std::string_view id) {
+  if (!is_session_id(id)) return std::optional<Session>();
+  auto value = cache_.get(key_of(id));
+  if (!value) return value.take_error();
+  if (!value->has_value()) return std::optional<Session>();
+  auto session = session_from_json(**value);
+  if (!session) return std::optional<Session>();
+  auto touched = cache_.touch(key_of(id), ttl_);
+  if (!touched) return touched.take_error();
+  return session;
+}
+
+Status Sessions::update(std::string_view id, const Session& s) {
+  if (!is_session_id(id)) return Error{Errno::kSessionErr, "", 200, 0};
+  return cache_.set(key_of(id), session_to_json(s), ttl_);
+}
+
+Status Sessions::destroy(std::string_view id) {
+  if (!is_session_id(id)) return Status::OK();
+  auto removed = cache_.remove(key_of(id));
+  if (!removed) return removed.take_error();
+  return Status::OK();
+}
+
+std::string session_cookie_attributes(bool secure) {
+  return secure ? "Path=/; HttpOnly; SameSite=Lax; Secure" : "Path=/; HttpOnly; SameSite=Lax";
+}
+
+}  // namespace ihome

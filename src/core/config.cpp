@@ -1,0 +1,251 @@
+// Config loading: one table of keys binds each name to its field, its parser
+// and its help text, so the file, the environment, --help and the startup
+// log can never disagree.
+#include "ihome/core/config.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "ihome/core/text.h"
+
+extern char** environ;
+
+namespace ihome {
+
+namespace {
+
+using Setter = std::function<bool(Config&, const std::string&)>;
+using Getter = std::function<std::string(const Config&)>;
+
+struct Binding {
+  const char* name;
+  const char* help;
+  Setter set;
+  Getter get;
+};
+
+bool parse_int(const std::string& s, int64_t min, int64_t max, int64_t& out, int base = 10) {
+  if (s.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, base);
+  if (errno != 0 || *end != '\0' || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+Binding int_key(const char* name, int Config::*field, int64_t min, int64_t max, const char* help,
+                int base = 10) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            int64_t n;
+            if (!parse_int(v, min, max, n, base)) return false;
+            c.*field = static_cast<int>(n);
+            return true;
+          },
+          [=](const Config& c) {
+            if (base == 8) {
+              char buf[16];
+              snprintf(buf, sizeof buf, "0%o", static_cast<unsigned>(c.*field));
+              return std::string(buf);
+            }
+            return std::to_string(c.*field);
+          }};
+}
+
+Binding int64_key(const char* name, int64_t Config::*field, int64_t min, int64_t max,
+                  const char* help) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            int64_t n;
+            if (!parse_int(v, min, max, n)) return false;
+            c.*field = n;
+            return true;
+          },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+Binding string_key(const char* name, std::string Config::*field, const char* help,
+                   std::function<bool(const std::string&)> valid = nullptr) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            if (valid && !valid(v)) return false;
+            c.*field = v;
+            return true;
+          },
+          [=](const Config& c) { return c.*field; }};
+}
+
+Binding bool_key(const char* name, bool Config::*field, const char* help) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            if (v == "true" || v == "yes" || v == "on" || v == "1") c.*field = true;
+            else if (v == "false" || v == "no" || v == "off" || v == "0") c.*field = false;
+            else return false;
+            return true;
+          },
+          [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
+const std::vector<Binding>& bindings() {
+  static const std::vector<Binding> table = {
+      string_key("socket", &Config::socket,
+                 "FastCGI socket: a unix socket path, or host:port",
+                 [](const std::string& v) { return !v.empty(); }),
+      int_key("socket_mode", &Config::socket_mode, 0, 0777,
+              "permissions of the unix socket (octal)", 8),
+      int_key("workers", &Config::workers, 0, 256, "worker processes; 0 = one per CPU core"),
+      int_key("shutdown_timeout", &Config::shutdown_timeout, 1, 3600,
+              "seconds workers get to finish their request on SIGTERM before SIGKILL"),
+      string_key("log_level", &Config::log_level, "debug, info, warn or error",
+                 [](const std::string& v) {
+                   return v == "debug" || v == "info" || v == "warn" || v == "error";
+                 }),
+      string_key("db", &Config::db, "SQLite database file (WAL mode)",
+                 [](const std::string& v) { return !v.empty(); }),
+      int_key("db_busy_timeout_ms", &Config::db_busy_timeout_ms, 0, 600000,
+              "how long a query waits for a lock before failing with errno 4001"),
+      string_key("memcached", &Config::memcached, "memcached server: host:port or a unix socket path",
+                 [](const std::string& v) { return !v.empty(); }),
+      string_key("cache_prefix", &Config::cache_prefix, "prefix of every memcached key",
+                 [](const std::string& v) {
+                   return v.size() <= 32 && v.find_first_of(" \t\r\n") == std::string::npos;
+                 }),
+      int_key("cache_timeout_ms", &Config::cache_timeout_ms, 10, 60000,
+              "memcached connect and I/O timeout"),
+      int64_key("max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30,
+                "largest request body accepted (413 beyond)"),
+      bool_key("cookie_secure", &Config::cookie_secure, "mark cookies Secure (behind TLS)"),
+      int_key("session_ttl", &Config::session_ttl, 60, 30 * 86400,
+              "session lifetime in seconds, renewed on use"),
+      int_key("captcha_ttl", &Config::captcha_ttl, 10, 3600, "image code lifetime in seconds"),
+      string_key("captcha_font", &Config::captcha_font, "TrueType font the captcha is drawn with"),
+      int_key("imagecode_per_minute", &Config::imagecode_per_minute, 1, 100000,
+              "image codes per client IP per minute"),
+      int_key("sms_code_ttl", &Config::sms_code_ttl, 10, 3600, "SMS code lifetime in seconds"),
+      int_key("sms_max_attempts", &Config::sms_max_attempts, 1, 100,
+              "wrong tries after which an SMS code is void"),
+      int_key("sms_mobile_interval", &Config::sms_mobile_interval, 0, 86400,
+              "seconds between two SMS to one mobile"),
+      int_key("sms_mobile_per_day", &Config::sms_mobile_per_day, 1, 100000,
+              "SMS per mobile per day"),
+      int_key("sms_ip_per_hour", &Config::sms_ip_per_hour, 1, 1000000,
+              "SMS requests per client IP per hour"),
+      string_key("sms_provider", &Config::sms_provider,
+                 "outbox (row in table sms_outbox) or command (pipe to sms_command)",
+                 [](const std::string& v) { return v == "outbox" || v == "command"; }),
+      string_key("sms_command", &Config::sms_command,
+                 "program run by the command provider: argv[1] = mobile, message on stdin"),
+      int_key("login_max_failures", &Config::login_max_failures, 1, 1000,
+              "failed logins for one mobile within login_window that lock it"),
+      int_key("login_window", &Config::login_window, 1, 86400,
+              "seconds over which failed logins are counted"),
+      int_key("login_lock", &Config::login_lock, 1, 86400, "seconds a locked mobile waits"),
+      int_key("password_opslimit", &Config::password_opslimit, 1, 10,
+              "argon2id passes (libsodium opslimit)"),
+      int_key("password_memlimit_kib", &Config::password_memlimit_kib, 8, 1 << 20,
+              "argon2id memory in KiB"),
+  };
+  return table;
+}
+
+const Binding* find(const std::string& name) {
+  for (const Binding& b : bindings())
+    if (name == b.name) return &b;
+  return nullptr;
+}
+
+Status set_value(Config& config, const std::string& key, const std::string& value,
+                 const std::string& where) {
+  const Binding* b = find(key);
+  if (!b) return Error{Errno::kParamErr, where + ": unknown setting '" + key + "'"};
+  if (!b->set(config, value))
+    return Error{Errno::kParamErr, where + ": bad value for '" + key + "': '" + value + "'"};
+  return Status::OK();
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = [] {
+    std::vector<ConfigKey> out;
+    Config defaults;
+    for (const Binding& b : bindings()) out.push_back({b.name, b.get(defaults), b.help});
+    return out;
+  }();
+  return keys;
+}
+
+Status apply_config_text(Config& config, const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view l = trim(line);
+    if (l.empty() || l[0] == '#') continue;
+    size_t eq = l.find('=');
+    std::string where = origin + ":" + std::to_string(number);
+    if (eq == std::string_view::npos)
+      return Error{Errno::kParamErr, where + ": expected 'key = value'"};
+    std::string key(trim(l.substr(0, eq)));
+    std::string value(trim(l.substr(eq + 1)));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    Status s = set_value(config, key, value, where);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status apply_config_env(Config& config, const std::map<std::string, std::string>& env) {
+  for (const Binding& b : bindings()) {
+    std::string var = "IHOME_";
+    for (const char* p = b.name; *p; ++p) var += static_cast<char>(std::toupper(*p));
+    auto it = env.find(var);
+    if (it == env.end()) continue;
+    Status s = set_value(config, b.name, it->second, "environment " + var);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Result<Config> load_config(const std::string& path) {
+  Config config;
+  if (!path.empty()) {
+    std::ifstream f(path);
+    if (!f) return Error{Errno::kIoErr, "cannot read config file " + path};
+    std::stringstream ss;
+    ss << f.rdbuf();
+    Status s = apply_config_text(config, ss.str(), path);
+    if (!s.ok()) return s.take_error();
+  }
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("IHOME_", 0) != 0) continue;
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  Status s = apply_config_env(config, env);
+  if (!s.ok()) return s.take_error();
+  return config;
+}
+
+std::string describe_config(const Config& config) {
+  std::string out;
+  for (const Binding& b : bindings()) {
+    if (!out.empty()) out += ' ';
+    out += b.name;
+    out += '=';
+    out += b.get(config);
+  }
+  return out;
+}
+
+}  // namespace ihome

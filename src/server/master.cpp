@@ -1,0 +1,274 @@
+// The prefork master: see include/ihome/server/master.h.
+//
+// The master sleeps in sigtimedwait() with SIGCHLD/SIGTERM/SIGINT/SIGHUP
+// blocked, so every event is handled in ordinary code, never in a signal
+// handler.  A worker that dies is respawned; one that dies young (a crash
+// loop: bad config, database gone) is respawned after a growing delay so
+// the log is not flooded and the machine not spun.
+#include "ihome/server/master.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "ihome/core/log.h"
+#include "ihome/server/worker.h"
+#include "ihome/store/db.h"
+
+namespace ihome {
+
+namespace {
+
+constexpr int kBacklog = 1024;
+constexpr int kMaxBackoff = 30;     // seconds
+constexpr int kYoungWorker = 5;     // a worker dying sooner counts as a crash loop
+
+bool is_tcp(const std::string& socket) {
+  return !socket.empty() && socket[0] != '/' && socket[0] != '.' && socket.find(':') != std::string::npos;
+}
+
+double now_seconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exit=" + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("signal=") + strsignal(WTERMSIG(status));
+  return "status=" + std::to_string(status);
+}
+
+int worker_count(const Config& config) {
+  if (config.workers > 0) return config.workers;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+struct Worker {
+  pid_t pid;
+  double started;
+  bool retiring;  // told to stop (reload/shutdown): not respawned
+};
+
+class Master {
+ public:
+  Master(std::string config_path, Config config, int fd)
+      : config_path_(std::move(config_path)), config_(std::move(config)), fd_(fd) {}
+
+  int run();
+
+ private:
+  void spawn();
+  void reap();
+  void reload();
+  void shutdown();
+  int live_workers() const;
+
+  std::string config_path_;
+  Config config_;
+  int fd_;
+  std::vector<Worker> workers_;
+  int backoff_ = 0;
+  double next_spawn_ = 0;
+};
+
+int Master::live_workers() const {
+  return static_cast<int>(std::count_if(workers_.begin(), workers_.end(),
+                                        [](const Worker& w) { return !w.retiring; }));
+}
+
+void Master::spawn() {
+  pid_t master = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    log_error(std::string("fork failed: ") + strerror(errno));
+    return;
+  }
+  if (pid == 0) _exit(run_worker(fd_, config_, master));
+  workers_.push_back({pid, now_seconds(), false});
+}
+
+void Master::reap() {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    auto it = std::find_if(workers_.begin(), workers_.end(), [pid](const Worker& w) { return w.pid == pid; });
+    if (it == workers_.end()) continue;
+    bool expected = it->retiring;
+    double lived = now_seconds() - it->started;
+    workers_.erase(it);
+    if (expected) {
+      log_info("worker exited pid=" + std::to_string(pid) + " " + describe_status(status));
+      continue;
+    }
+    if (lived < kYoungWorker) backoff_ = backoff_ == 0 ? 1 : std::min(backoff_ * 2, kMaxBackoff);
+    else backoff_ = 0;
+    next_spawn_ = now_seconds() + backoff_;
+    log_warn("worker died pid=" + std::to_string(pid) + " " + describe_status(status) +
+             " respawn_in=" + std::to_string(backoff_) + "s");
+  }
+}
+
+void Master::reload() {
+  auto fresh = load_config(config_path_);
+  if (!fresh) {
+    log_error("reload failed, keeping the running config: " + std::string(fresh.error().text()));
+    return;
+  }
+  if (fresh->socket != config_.socket)
+    log_warn("reload: the socket setting changes only on restart; keeping " + config_.socket);
+  fresh->socket = config_.socket;
+  config_ = std::move(*fresh);
+  set_log_level(config_.log_level);
+  // Old workers finish their request and leave; new ones start at once on
+  // the same socket, so no request is refused during the swap.
+  for (Worker& w : workers_) {
+    if (w.retiring) continue;
+    w.retiring = true;
+    kill(w.pid, SIGTERM);
+  }
+  backoff_ = 0;
+  next_spawn_ = 0;
+  log_info("config reloaded: " + describe_config(config_));
+}
+
+void Master::shutdown() {
+  for (Worker& w : workers_) {
+    w.retiring = true;
+    kill(w.pid, SIGTERM);
+  }
+  double deadline = now_seconds() + config_.shutdown_timeout;
+  while (!workers_.empty() && now_seconds() < deadline) {
+    reap();
+    if (!workers_.empty()) usleep(20000);
+  }
+  for (Worker& w : workers_) {
+    log_warn("worker did not stop in time, killing pid=" + std::to_string(w.pid));
+    kill(w.pid, SIGKILL);
+  }
+  while (!workers_.empty()) {
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    workers_.erase(std::remove_if(workers_.begin(), workers_.end(), [pid](const Worker& w) { return w.pid == pid; }),
+                   workers_.end());
+  }
+}
+
+int Master::run() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+
+  log_info("ihomed started workers=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
+  for (;;) {
+    while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn();
+    struct timespec wait = {0, 200 * 1000 * 1000};
+    siginfo_t info;
+    int sig = sigtimedwait(&set, &info, &wait);
+    if (sig == SIGTERM || sig == SIGINT) {
+      log_info(std::string("stopping on ") + strsignal(sig));
+      shutdown();
+      break;
+    }
+    if (sig == SIGHUP) reload();
+    reap();
+  }
+  if (!is_tcp(config_.socket)) unlink(config_.socket.c_str());
+  log_info("ihomed stopped");
+  return 0;
+}
+
+}  // namespace
+
+int open_listen_socket(const Config& config) {
+  const std::string& path = config.socket;
+  if (is_tcp(path)) {
+    size_t colon = path.rfind(':');
+    std::string host = path.substr(0, colon), port = path.substr(colon + 1);
+    struct addrinfo hints {}, *res = nullptr;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+      log_error("cannot resolve socket address " + path);
+      return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, kBacklog) != 0) {
+      log_error("cannot listen on " + path + ": " + strerror(errno));
+      freeaddrinfo(res);
+      if (fd >= 0) close(fd);
+      return -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+  }
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    log_error("socket path too long: " + path);
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      log_error("socket path exists and is not a socket: " + path);
+      return -1;
+    }
+    // Refuse to steal the socket of a running ihomed.
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool alive = connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(probe);
+    if (alive) {
+      log_error("another process is listening on " + path);
+      return -1;
+    }
+    unlink(path.c_str());
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      chmod(path.c_str(), static_cast<mode_t>(config.socket_mode)) != 0 || listen(fd, kBacklog) != 0) {
+    log_error("cannot listen on " + path + ": " + strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int run_master(const std::string& config_path, Config config) {
+  {
+    auto db = Db::open(config.db, config.db_busy_timeout_ms);
+    if (!db) {
+      log_error("cannot open the database " + config.db);
+      return 1;
+    }
+    Status migrated = migrate(**db);
+    if (!migrated.ok()) return 1;
+  }  // closed before fork: workers open their own connections
+  int fd = open_listen_socket(config);
+  if (fd < 0) return 1;
+  Master master(config_path, std::move(config), fd);
+  return master.run();
+}
+
+}  // namespace ihome

@@ -1,0 +1,137 @@
+// memcached client wrapper: see include/ihome/store/cache.h.
+// The text protocol is used (touch and add/incr are all it needs), with
+// short timeouts so a stopped memcached costs a request milliseconds, and a
+// one-second retry so a restarted one is used again at once.
+#include "ihome/store/cache.h"
+
+#include <cstdlib>
+
+#include "ihome/core/log.h"
+
+namespace ihome {
+
+Result<std::unique_ptr<Cache>> Cache::connect(const std::string& server, std::string prefix,
+                                              int timeout_ms) {
+  memcached_st* mc = memcached_create(nullptr);
+  if (!mc) return cache_error("memcached_create failed");
+  std::unique_ptr<Cache> cache(new Cache(mc, std::move(prefix)));
+  memcached_return_t rc;
+  if (!server.empty() && (server[0] == '/' || server[0] == '.')) {
+    rc = memcached_server_add_unix_socket(mc, server.c_str());
+  } else {
+    size_t colon = server.rfind(':');
+    std::string host = server.substr(0, colon);
+    in_port_t port = 11211;
+    if (colon != std::string::npos) port = static_cast<in_port_t>(std::atoi(server.c_str() + colon + 1));
+    rc = memcached_server_add(mc, host.c_str(), port);
+  }
+  if (rc != MEMCACHED_SUCCESS) return cache->fail("server_add", rc);
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, static_cast<uint64_t>(timeout_ms));
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, static_cast<uint64_t>(timeout_ms));
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, static_cast<uint64_t>(timeout_ms) * 1000);
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, static_cast<uint64_t>(timeout_ms) * 1000);
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+  return cache;
+}
+
+Cache::~Cache() { memcached_free(mc_); }
+
+std::string Cache::full_key(std::string_view key) const {
+  std::string k;
+  k.reserve(prefix_.size() + key.size());
+  k.append(prefix_).append(key);
+  return k;
+}
+
+Error Cache::fail(const char* what, memcached_return_t rc) {
+  log_error(std::string("memcached ") + what + " failed error=" +
+            log_quote(memcached_strerror(mc_, rc)));
+  return cache_error("缓存服务不可用");
+}
+
+Result<std::optional<std::string>> Cache::get(std::string_view key) {
+  std::string k = full_key(key);
+  size_t length = 0;
+  uint32_t flags = 0;
+  memcached_return_t rc;
+  char* value = memcached_get(mc_, k.data(), k.size(), &length, &flags, &rc);
+  if (rc == MEMCACHED_NOTFOUND) return std::optional<std::string>();
+  if (rc != MEMCACHED_SUCCESS) {
+    free(value);
+    return fail("get", rc);
+  }
+  std::string out(value ? value : "", length);
+  free(value);
+  return std::optional<std::string>(std::move(out));
+}
+
+Status Cache::set(std::string_view key, std::string_view value, int ttl_seconds) {
+  std::string k = full_key(key);
+  memcached_return_t rc = memcached_set(mc_, k.data(), k.size(), value.data(), value.size(),
+                                        static_cast<time_t>(ttl_seconds), 0);
+  if (rc != MEMCACHED_SUCCESS) return fail("set", rc);
+  return Status::OK();
+}
+
+Result<bool> Cache::add(std::string_view key, std::string_view value, int ttl_seconds) {
+  std::string k = full_key(key);
+  memcached_return_t rc = memcached_add(mc_, k.data(), k.size(), value.data(), value.size(),
+                                        static_cast<time_t>(ttl_seconds), 0);
+  if (rc == MEMCACHED_SUCCESS) return true;
+  if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS) return false;
+  return fail("add", rc);
+}
+
+Result<bool> Cache::remove(std::string_view key) {
+  std::string k = full_key(key);
+  memcached_return_t rc = memcached_delete(mc_, k.data(), k.size(), 0);
+  if (rc == MEMCACHED_SUCCESS) return true;
+  if (rc == MEMCACHED_NOTFOUND) return false;
+  return fail("delete", rc);
+}
+
+Result<bool> Cache::touch(std::string_view key, int ttl_seconds) {
+  std::string k = full_key(key);
+  memcached_return_t rc = memcached_touch(mc_, k.data(), k.size(), static_cast<time_t>(ttl_seconds));
+  if (rc == MEMCACHED_SUCCESS) return true;
+  if (rc == MEMCACHED_NOTFOUND) return false;
+  return fail("touch", rc);
+}
+
+Result<uint64_t> Cache::increment(std::string_view key, int ttl_seconds) {
+  std::string k = full_key(key);
+  // add-then-incr: the add fixes the window's expiry once; incr never
+  // changes it.  Retried once in case the key expired between the two.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    memcached_return_t rc =
+        memcached_add(mc_, k.data(), k.size(), "0", 1, static_cast<time_t>(ttl_seconds), 0);
+    if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTSTORED && rc != MEMCACHED_DATA_EXISTS)
+      return fail("add", rc);
+    uint64_t value = 0;
+    rc = memcached_increment(mc_, k.data(), k.size(), 1, &value);
+    if (rc == MEMCACHED_SUCCESS) return value;
+    if (rc != MEMCACHED_NOTFOUND) return fail("incr", rc);
+  }
+  return fail("incr", MEMCACHED_NOTFOUND);
+}
+
+Result<std::optional<std::string>> Cache::take(std::string_view key) {
+  auto value = get(key);
+  if (!value || !value->has_value()) return value;
+  auto removed = remove(key);
+  if (!removed) return removed.take_error();
+  if (!*removed) return std::optional<std::string>();  // someone else took it first
+  return value;
+}
+
+Status Cache::ping() {
+  // A set/get round trip: memcached_version() does not fail on a dead server.
+  Status s = set("health", "1", 10);
+  if (!s.ok()) return s;
+  auto v = get("health");
+  if (!v) return v.take_error();
+  return Status::OK();
+}
+
+}  // namespace ihome
