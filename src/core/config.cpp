@@ -10,6 +10,7 @@
 #include <functional>
 #include <sstream>
 
+#include "ihome/core/log.h"
 #include "ihome/core/text.h"
 
 extern char** environ;
@@ -243,7 +244,7 @@ std::string describe_config(const Config& config) {
     if (!out.empty()) out += ' ';
     out += b.name;
     out += '=';
-    out += b.get(config);
+    out += log_quote(b.get(config));
   }
   return out;
 }

@@ -12,9 +12,10 @@ namespace ihome {
 
 namespace {
 
-// Builds the flat field map from SAX events.  Depth 1 is the top object;
-// scalars directly inside a top-level array are kept as items; anything
-// deeper only marks its field as kArray/kObject.
+// Builds the flat field map from SAX events.  Depth 1 is the top object.
+// A field's array keeps its elements as items; an element that is itself an
+// array or object is kept as a kArray/kObject marker, and anything deeper is
+// dropped (no field of API.md nests, so markers are enough to refuse them).
 class FlatHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FlatHandler> {
  public:
   explicit FlatHandler(Params& out) : out_(out) {}
@@ -29,9 +30,8 @@ class FlatHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FlatH
   }
   bool StartObject() {
     ++depth_;
-    if (depth_ == 1) return true;
     if (depth_ == 2 && !in_array_) current_.kind = Params::Kind::kObject;
-    if (depth_ >= 2 && in_array_) broken_array_ = true;
+    if (depth_ == 3 && in_array_) current_.items.push_back(Params::Value{Params::Kind::kObject, "", {}});
     return true;
   }
   bool Key(const char* s, rapidjson::SizeType len, bool) {
@@ -50,17 +50,15 @@ class FlatHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FlatH
     if (depth_ == 2) {
       in_array_ = true;
       current_ = Params::Value{Params::Kind::kArray, "", {}};
-    } else if (in_array_) {
-      broken_array_ = true;
+    } else if (depth_ == 3 && in_array_) {
+      current_.items.push_back(Params::Value{Params::Kind::kArray, "", {}});
     }
     return true;
   }
   bool EndArray(rapidjson::SizeType) {
     --depth_;
-    if (depth_ == 1) {
+    if (depth_ == 1 && in_array_) {
       in_array_ = false;
-      if (broken_array_) current_.items.clear(), current_.kind = Params::Kind::kObject;
-      broken_array_ = false;
       commit();
     }
     return true;
@@ -86,7 +84,6 @@ class FlatHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FlatH
   Params& out_;
   int depth_ = 0;
   bool in_array_ = false;
-  bool broken_array_ = false;
   bool top_done_ = false;
   std::string key_;
   Params::Value current_;

@@ -176,7 +176,7 @@ int Master::run() {
   sigaddset(&set, SIGHUP);
   sigprocmask(SIG_BLOCK, &set, nullptr);
 
-  log_info("ihomed started workers=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
+  log_info("ihomed started worker_processes=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
   for (;;) {
     while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn();
     struct timespec wait = {0, 200 * 1000 * 1000};
