@@ -9,6 +9,7 @@ CXXSTD    := -std=c++20
 WARNINGS  := -Wall -Wextra -Werror
 OPT       ?= -O2 -g
 PKGS      := fcgi RapidJSON sqlite3 libmemcached libsodium Magick++
+TEST_PKGS := zlib
 
 BUILD     ?= build
 SAN       :=
@@ -16,6 +17,7 @@ SAN       :=
 # pkg-config runs once, lazily: only after `deps` has installed the packages.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+TEST_LIBS  = $(eval TEST_LIBS := $$(shell pkg-config --libs $(TEST_PKGS)))$(TEST_LIBS)
 
 CPPFLAGS  += -Iinclude -I$(BUILD)/gen -MMD -MP
 CXXFLAGS  += $(CXXSTD) $(OPT) $(WARNINGS) $(SAN) $(PKG_CFLAGS)
@@ -66,7 +68,7 @@ $(IHOMED): $(BUILD)/src/main.o $(BUILD)/libihome.a
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(UNIT): $(UNIT_OBJ) $(BUILD)/libihome.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
 
 run: $(IHOMED)
 	IHOMED=$(IHOMED) scripts/ihome-stack

@@ -219,16 +219,13 @@ Reply logout(Context& ctx, Request& req) {
 }  // namespace
 
 void add_passport_routes(Router& router, Context& ctx) {
-  auto bind = [&ctx](Reply (*fn)(Context&, Request&)) {
-    return [&ctx, fn](Request& req) { return fn(ctx, req); };
-  };
-  router.add("GET", "/api/imagecode", bind(imagecode));
-  router.add("POST", "/api/smscode", bind(smscode));
-  router.add("POST", "/api/register", bind(register_user));
-  router.add("POST", "/api/login", bind(login));
-  router.add("GET", "/api/check_login", bind(check_login));
-  router.add("GET", "/api/logout", bind(logout));
-  router.add("POST", "/api/logout", bind(logout));
+  router.add("GET", "/api/imagecode", bind_handler(ctx, imagecode));
+  router.add("POST", "/api/smscode", bind_handler(ctx, smscode));
+  router.add("POST", "/api/register", bind_handler(ctx, register_user));
+  router.add("POST", "/api/login", bind_handler(ctx, login));
+  router.add("GET", "/api/check_login", bind_handler(ctx, check_login));
+  router.add("GET", "/api/logout", bind_handler(ctx, logout));
+  router.add("POST", "/api/logout", bind_handler(ctx, logout));
 }
 
 }  // namespace ihome

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 #include "ihome/core/log.h"
@@ -29,13 +30,18 @@ struct Binding {
   Getter get;
 };
 
+// Strict: decimal like everywhere else (parse_int64), or octal digits
+// after a leading 0 for permission modes; no signs, no spaces.
 bool parse_int(const std::string& s, int64_t min, int64_t max, int64_t& out, int base = 10) {
-  if (s.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, base);
-  if (errno != 0 || *end != '\0' || v < min || v > max) return false;
-  out = v;
+  std::optional<int64_t> v;
+  if (base == 8) {
+    if (s.empty() || s.size() > 12 || s.find_first_not_of("01234567") != std::string::npos) return false;
+    v = std::strtoll(s.c_str(), nullptr, 8);
+  } else {
+    v = parse_int64(s);
+  }
+  if (!v || *v < min || *v > max) return false;
+  out = *v;
   return true;
 }
 
@@ -108,6 +114,12 @@ const std::vector<Binding>& bindings() {
                  }),
       string_key("db", &Config::db, "SQLite database file (WAL mode)",
                  [](const std::string& v) { return !v.empty(); }),
+      string_key("media_dir", &Config::media_dir,
+                 "uploaded images (avatars, house photos), served by nginx as /media/",
+                 [](const std::string& v) { return !v.empty(); }),
+      string_key("secret_key_file", &Config::secret_key_file,
+                 "32-byte key encrypting id card numbers; created (mode 0600) when missing",
+                 [](const std::string& v) { return !v.empty(); }),
       int_key("db_busy_timeout_ms", &Config::db_busy_timeout_ms, 0, 600000,
               "how long a query waits for a lock before failing with errno 4001"),
       string_key("memcached", &Config::memcached, "memcached server: host:port or a unix socket path",
@@ -119,7 +131,9 @@ const std::vector<Binding>& bindings() {
       int_key("cache_timeout_ms", &Config::cache_timeout_ms, 10, 60000,
               "memcached connect and I/O timeout"),
       int64_key("max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30,
-                "largest request body accepted (413 beyond)"),
+                "largest JSON or form request body (413 beyond)"),
+      int64_key("upload_max_bytes", &Config::upload_max_bytes, 1024, 1LL << 30,
+                "largest uploaded image file (4004 beyond); multipart bodies may be 64 KiB more"),
       bool_key("cookie_secure", &Config::cookie_secure, "mark cookies Secure (behind TLS)"),
       int_key("session_ttl", &Config::session_ttl, 60, 30 * 86400,
               "session lifetime in seconds, renewed on use"),
@@ -182,7 +196,8 @@ const std::vector<ConfigKey>& config_keys() {
 }
 
 Status apply_config_text(Config& config, const std::string& text, const std::string& origin) {
-  std::istringstream in(text);
+  // A UTF-8 byte-order mark (some editors write one) is not part of a key.
+  std::istringstream in(text.rfind("\xEF\xBB\xBF", 0) == 0 ? text.substr(3) : text);
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {

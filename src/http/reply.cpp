@@ -1,6 +1,8 @@
 // Reply serialization and the Errno -> JSON mapping: see reply.h.
 #include "ihome/http/reply.h"
 
+#include "ihome/core/log.h"
+
 namespace ihome {
 
 void Reply::set_cookie(std::string_view name, std::string_view value, std::string_view attributes) {
@@ -58,7 +60,12 @@ Reply json_reply(Errno code, std::string_view message,
 }
 
 Reply error_reply(const Error& error) {
-  Reply r = json_reply(error.code, error.text(), nullptr, error.http_status);
+  // Internal errors may name files, keys' paths or library internals: the
+  // log gets the detail, the client only the errno's own message.
+  bool internal = error.http_status >= 500 && error.code == Errno::kServerErr;
+  if (internal && !error.message.empty()) log_error("internal error: " + error.message);
+  Reply r = json_reply(error.code, internal ? errno_message(error.code) : error.text(), nullptr,
+                       error.http_status);
   if (error.retry_after > 0) r.add_header("Retry-After", std::to_string(error.retry_after));
   return r;
 }

@@ -51,6 +51,8 @@ inline Reply ok_reply(const std::function<void(JsonWriter&)>& extra = nullptr) {
 }
 
 // The JSON answer for an Error, with its HTTP status (and Retry-After).
+// A SERVERERR with status 500 is logged and answered with the generic
+// message only, so no internal detail reaches a client.
 Reply error_reply(const Error& error);
 
 // "200 OK", "404 Not Found", ...
