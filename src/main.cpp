@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ihome/api/app.h"
+#include "ihome/auth/password.h"
 #include "ihome/core/config.h"
 #include "ihome/core/log.h"
 #include "ihome/server/master.h"
@@ -16,6 +17,7 @@ namespace {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: ihomed [--config FILE]\n"
+               "       ihomed --hash-password [--config FILE] < password\n"
                "       ihomed --help | --version\n"
                "\n"
                "The ihome FastCGI server: a master that owns the socket and N workers.\n"
@@ -23,6 +25,8 @@ void usage(FILE* out) {
                "'#' comments), then environment variables IHOME_<KEY> (e.g. IHOME_WORKERS=4).\n"
                "IHOME_CONFIG names FILE when --config is not given.\n"
                "Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads FILE and replaces workers.\n"
+               "--hash-password prints the argon2id hash of the first line of stdin, at the\n"
+               "configured cost (for admin scripts: reset a password, seed data).\n"
                "\n"
                "settings (default):\n");
   for (const auto& key : ihome::config_keys())
@@ -30,10 +34,27 @@ void usage(FILE* out) {
                  key.default_value.empty() ? "empty" : key.default_value.c_str());
 }
 
+int hash_password_from_stdin(const ihome::Config& config) {
+  std::string password;
+  int c;
+  while ((c = std::getchar()) != EOF && c != '\n') password += static_cast<char>(c);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    std::fprintf(stderr, "ihomed: no password on stdin\n");
+    return 2;
+  }
+  auto hash = ihome::hash_password(password, {config.password_opslimit, config.password_memlimit_kib});
+  sodium_memzero(password.data(), password.size());
+  if (!hash) return 1;
+  std::printf("%s\n", hash->c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path;
+  bool hash_mode = false;
   if (const char* env = std::getenv("IHOME_CONFIG")) config_path = env;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -45,7 +66,9 @@ int main(int argc, char** argv) {
       std::printf("ihomed %.*s\n", static_cast<int>(ihome::kVersion.size()), ihome::kVersion.data());
       return 0;
     }
-    if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+    if (arg == "--hash-password") {
+      hash_mode = true;
+    } else if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
       config_path = arg.substr(9);
@@ -65,5 +88,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   ihome::set_log_level(config->log_level);
+  if (hash_mode) return hash_password_from_stdin(*config);
   return ihome::run_master(config_path, std::move(*config));
 }

@@ -1,6 +1,9 @@
 // Worker context: see include/ihome/api/context.h.
 #include "ihome/api/context.h"
 
+#include <cstdlib>
+#include <ctime>
+
 namespace ihome {
 
 Result<std::unique_ptr<Context>> Context::create(const Config& config) {
@@ -16,6 +19,51 @@ Result<Db*> Context::db() {
     db_ = std::move(db.value());
   }
   return db_.get();
+}
+
+Result<const RealNameKeys*> Context::real_name_keys() {
+  if (!keys_) {
+    auto keys = load_or_create_key_file(config_.secret_key_file);
+    if (!keys) return keys.take_error();
+    keys_ = *keys;
+  }
+  return &*keys_;
+}
+
+std::optional<std::string> Context::cached(std::string_view key) {
+  auto v = cache_->get(key);
+  if (!v) return std::nullopt;
+  return *v;
+}
+
+void Context::remember(std::string_view key, std::string_view value, int ttl_seconds) {
+  (void)cache_->set(key, value, ttl_seconds);
+}
+
+void Context::forget(std::string_view key) { (void)cache_->remove(key); }
+
+std::string Context::search_generation() {
+  auto v = cache_->get("search_gen");
+  if (v && v->has_value()) return **v;
+  // A fresh generation per start of memcached, so no stale answer of an
+  // earlier life survives a restart with persistence.
+  std::string fresh = std::to_string(time(nullptr));
+  auto added = cache_->add("search_gen", fresh, 0);
+  if (added && *added) return fresh;
+  v = cache_->get("search_gen");
+  return v && v->has_value() ? **v : fresh;
+}
+
+void Context::bump_search() {
+  auto v = cache_->get("search_gen");
+  if (!v) return;
+  if (!v->has_value()) {
+    (void)search_generation();
+    return;
+  }
+  // incr needs a number; the generation is one.
+  std::string next = std::to_string(std::atoll((*v)->c_str()) + 1);
+  (void)cache_->set("search_gen", next, 0);
 }
 
 Result<std::optional<Session>> Context::session_of(const Request& req) {

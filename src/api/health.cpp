@@ -45,7 +45,7 @@ Reply health(Context& ctx, Request&) {
 }  // namespace
 
 void add_health_routes(Router& router, Context& ctx) {
-  router.add("GET", "/api/health", [&ctx](Request& req) { return health(ctx, req); });
+  router.add("GET", "/api/health", bind_handler(ctx, health));
 }
 
 }  // namespace ihome

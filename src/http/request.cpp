@@ -31,6 +31,17 @@ std::string Request::query_value(std::string_view name) const {
   return v->text;
 }
 
+const MultipartPart* Request::file(std::string_view name) const {
+  for (const MultipartPart& part : files)
+    if (part.filename && part.name == name) return &part;
+  return nullptr;
+}
+
+int64_t body_limit(std::string_view content_type, int64_t max_body, int64_t upload_max) {
+  constexpr int64_t kFormRoom = 64 * 1024;
+  return content_type == "multipart/form-data" ? std::max(max_body, upload_max + kFormRoom) : max_body;
+}
+
 std::map<std::string, std::string, std::less<>> parse_cookies(std::string_view header) {
   std::map<std::string, std::string, std::less<>> out;
   while (!header.empty()) {
@@ -62,7 +73,9 @@ Result<Request> make_request(const std::map<std::string, std::string, std::less<
       0, std::string_view(req.content_type_raw).find(';'))));
   std::string_view length = get(params, "CONTENT_LENGTH");
   if (!length.empty()) {
-    auto n = parse_int64(trim(length));
+    std::string_view digits = trim(length);
+    while (digits.size() > 1 && digits[0] == '0') digits.remove_prefix(1);  // "007" is valid HTTP
+    auto n = parse_int64(digits);
     if (!n || *n < 0) return param_error("参数错误：Content-Length");
     req.content_length = *n;
   }
@@ -79,9 +92,26 @@ Result<Request> make_request(const std::map<std::string, std::string, std::less<
   return req;
 }
 
-Status parse_body(Request& req) {
+Status parse_body(Request& req, size_t max_file_bytes) {
   if (trim(req.raw_body).empty()) {
     req.body = Params();
+    return Status::OK();
+  }
+  if (req.content_type == "multipart/form-data") {
+    auto boundary = multipart_boundary(req.content_type_raw);
+    if (!boundary) return param_error("参数错误：multipart boundary");
+    MultipartLimits limits;
+    limits.max_file_bytes = max_file_bytes;
+    auto parts = parse_multipart(req.raw_body, *boundary, limits);
+    if (!parts) return parts.take_error();
+    req.body = Params();
+    for (MultipartPart& part : *parts) {
+      if (part.filename) {
+        req.files.push_back(std::move(part));
+      } else if (!req.body.has(part.name)) {
+        req.body.set(part.name, Params::Value{Params::Kind::kString, std::move(part.data), {}});
+      }
+    }
     return Status::OK();
   }
   Result<Params> p = req.content_type == "application/json"

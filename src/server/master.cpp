@@ -22,6 +22,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
 #include "ihome/server/worker.h"
 #include "ihome/store/db.h"
@@ -265,6 +266,16 @@ int run_master(const std::string& config_path, Config config) {
     Status migrated = migrate(**db);
     if (!migrated.ok()) return 1;
   }  // closed before fork: workers open their own connections
+  // Created here, once, so workers never race to create the key file.
+  auto keys = load_or_create_key_file(config.secret_key_file);
+  if (!keys) {
+    log_error("secret key file: " + std::string(keys.error().text()));
+    return 1;
+  }
+  if (mkdir(config.media_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    log_error("cannot create media dir " + config.media_dir + ": " + strerror(errno));
+    return 1;
+  }
   int fd = open_listen_socket(config);
   if (fd < 0) return 1;
   Master master(config_path, std::move(config), fd);

@@ -74,7 +74,8 @@ void serve(FCGX_Request& fcgi, Router& router, Context& ctx) {
     read_body(fcgi, 0, 0, ignored);
     reply = error_reply(req.error());
   } else {
-    bool fits = read_body(fcgi, req->content_length, ctx.config().max_body_bytes, req->raw_body);
+    int64_t limit = body_limit(req->content_type, ctx.config().max_body_bytes, ctx.config().upload_max_bytes);
+    bool fits = read_body(fcgi, req->content_length, limit, req->raw_body);
     reply = handle_request(router, ctx, *req, !fits);
   }
   std::string out = reply.serialize();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "ihome/auth/real_name.h"
 #include "ihome/auth/session.h"
 #include "ihome/core/config.h"
 #include "ihome/core/result.h"
@@ -29,6 +30,20 @@ class Context {
   // The database, opening it when needed; DBERR (503) when it cannot be.
   Result<Db*> db();
 
+  // The real-name keys, read from config.secret_key_file on first use.
+  Result<const RealNameKeys*> real_name_keys();
+
+  // Read-through caches (API.md: hot reads live in memcached).  memcached
+  // failing never fails a read: these log and carry on, and the caller
+  // answers from SQLite.
+  std::optional<std::string> cached(std::string_view key);
+  void remember(std::string_view key, std::string_view value, int ttl_seconds);
+  void forget(std::string_view key);
+  // The generation that search cache keys carry; bump_search() makes every
+  // cached search answer stale at once.
+  std::string search_generation();
+  void bump_search();
+
   // The logged-in session of `req`: nullopt when none, an Error when
   // memcached fails.
   Result<std::optional<Session>> session_of(const Request& req);
@@ -45,6 +60,7 @@ class Context {
   Sessions sessions_;
   RateLimiter limiter_;
   std::unique_ptr<Db> db_;
+  std::optional<RealNameKeys> keys_;
 };
 
 }  // namespace ihome

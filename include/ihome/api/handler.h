@@ -4,7 +4,19 @@
 //   TRY(ctx.cache().remove(key));
 #pragma once
 
+#include "ihome/api/context.h"
 #include "ihome/http/reply.h"
+#include "ihome/http/router.h"
+
+namespace ihome {
+
+// A handler function of a resource file, bound to the worker's context.
+using HandlerFn = Reply (*)(Context&, Request&);
+inline Handler bind_handler(Context& ctx, HandlerFn fn) {
+  return [&ctx, fn](Request& req) { return fn(ctx, req); };
+}
+
+}  // namespace ihome
 
 #define IHOME_CONCAT_(a, b) a##b
 #define IHOME_CONCAT(a, b) IHOME_CONCAT_(a, b)

@@ -26,8 +26,11 @@ struct Config {
   std::string memcached = "127.0.0.1:11211";
   std::string cache_prefix = "ihome:";
   int cache_timeout_ms = 500;
+  std::string media_dir = "var/media";
+  std::string secret_key_file = "var/secret.key";
   // HTTP
   int64_t max_body_bytes = 1 << 20;
+  int64_t upload_max_bytes = 5 << 20;
   bool cookie_secure = false;
   int session_ttl = 86400;
   // captcha

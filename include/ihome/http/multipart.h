@@ -15,7 +15,8 @@ namespace ihome {
 
 struct MultipartPart {
   std::string name;                     // form field name (Content-Disposition name=)
-  std::optional<std::string> filename;  // present for file parts
+  std::optional<std::string> filename;  // present for file parts; as sent (may be
+                                        // empty or hold a path: never a file name to use)
   std::string content_type;             // as sent, "" when absent
   std::string data;                     // the part's bytes
 };
@@ -32,9 +33,11 @@ struct MultipartLimits {
 // (RFC 2046: 1-70 characters).
 std::optional<std::string> multipart_boundary(std::string_view content_type);
 
-// Splits `body` into parts.  A part beyond a limit, a missing boundary or
-// closing delimiter, a part without a Content-Disposition form-data name:
-// PARAMERR.
+// Splits `body` into parts, in body order (repeated names kept).  A part
+// beyond a limit, a missing boundary or closing delimiter, a part without a
+// Content-Disposition form-data name, a malformed header line: PARAMERR.
+// The preamble and the epilogue are ignored; a body that is only the close
+// delimiter is zero parts.  `boundary` must itself be valid (1-70 bchars).
 Result<std::vector<MultipartPart>> parse_multipart(std::string_view body, std::string_view boundary,
                                                    const MultipartLimits& limits);
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ihome/core/result.h"
+#include "ihome/http/multipart.h"
 #include "ihome/http/params.h"
 
 namespace ihome {
@@ -23,13 +24,16 @@ struct Request {
   std::map<std::string, std::string, std::less<>> cookies;
   std::map<std::string, std::string, std::less<>> headers;  // lower-case names: "x-xsrftoken"
   Params query;
-  Params body;               // parsed by parse_body()
+  Params body;               // parsed by parse_body(); text parts of a multipart body too
+  std::vector<MultipartPart> files;  // file parts of a multipart body
   std::string raw_body;
 
   std::string_view cookie(std::string_view name) const;
   std::string_view header(std::string_view name) const;
   // A query parameter as sent ("" when absent).
   std::string query_value(std::string_view name) const;
+  // The uploaded file of form field `name`, or nullptr.
+  const MultipartPart* file(std::string_view name) const;
 };
 
 // Builds a Request from FastCGI parameters.  A broken query string or
@@ -39,8 +43,13 @@ Result<Request> make_request(const std::map<std::string, std::string, std::less<
 // Parses "a=1; b=2" (RFC 6265 Cookie header); the first of a repeated name wins.
 std::map<std::string, std::string, std::less<>> parse_cookies(std::string_view header);
 
-// Fills req.body from req.raw_body by Content-Type: JSON, urlencoded, or an
+// The largest body accepted for `content_type` (a lower-cased media type):
+// multipart uploads get `upload_max` plus room for the other parts.
+int64_t body_limit(std::string_view content_type, int64_t max_body, int64_t upload_max);
+
+// Fills req.body (and req.files) from req.raw_body by Content-Type: JSON,
+// urlencoded, multipart/form-data (file parts up to `max_file_bytes`), or an
 // empty body.  Anything else, or a malformed body: 4103.
-Status parse_body(Request& req);
+Status parse_body(Request& req, size_t max_file_bytes);
 
 }  // namespace ihome

@@ -32,6 +32,7 @@ class Stmt {
   Stmt& bind(int index, int64_t value);
   Stmt& bind(int index, std::string_view value);
   Stmt& bind_null(int index);
+  Stmt& bind_blob(int index, std::string_view bytes);
 
   // Next row: true when there is one, false when done.  A constraint
   // violation is DATAEXIST (4003); anything else DBERR (4001, HTTP 503).
@@ -41,6 +42,7 @@ class Stmt {
 
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) const;
+  std::string blob(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:
