@@ -15,6 +15,9 @@ Router make_router(Context& ctx) {
   Router router;
   add_passport_routes(router, ctx);
   add_health_routes(router, ctx);
+  add_profile_routes(router, ctx);
+  add_house_routes(router, ctx);
+  add_order_routes(router, ctx);
   return router;
 }
 
@@ -24,7 +27,7 @@ bool changes_state(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-Reply dispatch(Router& router, Request& req, bool body_too_large) {
+Reply dispatch(Router& router, const Config& config, Request& req, bool body_too_large) {
   auto handler = router.match(req.method, req.path);
   if (!handler) {
     Reply r = error_reply(handler.error());
@@ -35,7 +38,7 @@ Reply dispatch(Router& router, Request& req, bool body_too_large) {
   if (changes_state(req.method) &&
       !csrf_ok(req.cookie("_xsrf"), req.header("x-xsrftoken")))
     return error_reply(Error{Errno::kReqErr, "CSRF校验失败", 403, 0});
-  Status parsed = parse_body(req);
+  Status parsed = parse_body(req, static_cast<size_t>(config.upload_max_bytes) + 64 * 1024);
   if (!parsed.ok()) return error_reply(parsed.error());
   return (**handler)(req);
 }
@@ -46,7 +49,7 @@ Reply handle_request(Router& router, Context& ctx, Request& req, bool body_too_l
   auto start = std::chrono::steady_clock::now();
   Reply reply;
   try {
-    reply = dispatch(router, req, body_too_large);
+    reply = dispatch(router, ctx.config(), req, body_too_large);
   } catch (const std::exception& e) {
     log_error("handler threw path=" + log_quote(req.path) + " what=" + log_quote(e.what()));
     reply = error_reply(Error{Errno::kServerErr, "", 500, 0});

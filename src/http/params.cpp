@@ -6,6 +6,10 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
+
+#include "ihome/core/date.h"
+#include "ihome/core/money.h"
 #include "ihome/core/text.h"
 
 namespace ihome {
@@ -208,6 +212,68 @@ Result<int64_t> Params::integer(std::string_view name, int64_t min, int64_t max)
   if (!n) return field_error(name, "不是整数");
   if (*n < min || *n > max) return field_error(name, "超出范围");
   return *n;
+}
+
+Result<int64_t> Params::integer_or(std::string_view name, int64_t min, int64_t max,
+                                   int64_t fallback) const {
+  const Value* v = find(name);
+  if (!v || v->kind == Kind::kNull) return fallback;
+  return integer(name, min, max);
+}
+
+Result<std::string> Params::text_or(std::string_view name, size_t min, size_t max,
+                                    std::string fallback) const {
+  const Value* v = find(name);
+  if (!v || v->kind == Kind::kNull) return fallback;
+  return text(name, min, max);
+}
+
+Result<int64_t> Params::money(std::string_view name, int64_t min_fen, int64_t max_fen) const {
+  const Value* v = find(name);
+  if (!v || v->kind == Kind::kNull) return field_error(name, "缺少");
+  if (v->kind != Kind::kString && v->kind != Kind::kNumber) return field_error(name, "类型错误");
+  auto fen = parse_yuan(v->kind == Kind::kString ? trim(v->text) : std::string_view(v->text));
+  if (!fen) return field_error(name, "金额格式错误");
+  if (*fen < min_fen || *fen > max_fen) return field_error(name, "超出范围");
+  return *fen;
+}
+
+Result<int64_t> Params::money_or(std::string_view name, int64_t min_fen, int64_t max_fen,
+                                 int64_t fallback) const {
+  const Value* v = find(name);
+  if (!v || v->kind == Kind::kNull) return fallback;
+  return money(name, min_fen, max_fen);
+}
+
+Result<int64_t> Params::date(std::string_view name) const {
+  auto s = string_value(name);
+  if (!s) return s.take_error();
+  auto days = parse_date(trim(*s));
+  if (!days) return field_error(name, "日期格式错误");
+  return *days;
+}
+
+Result<std::vector<int64_t>> Params::integer_list(std::string_view name, int64_t min, int64_t max) const {
+  std::vector<int64_t> out;
+  const Value* v = find(name);
+  if (!v || v->kind == Kind::kNull) return out;
+  std::vector<const Value*> items;
+  if (v->kind == Kind::kArray) {
+    for (const Value& item : v->items) items.push_back(&item);
+  } else if (v->kind == Kind::kString) {
+    items.push_back(v);  // a form sends one value as a plain field
+  } else {
+    return field_error(name, "类型错误");
+  }
+  for (const Value* item : items) {
+    if (item->kind != Kind::kString && item->kind != Kind::kNumber) return field_error(name, "类型错误");
+    auto n = parse_int64(item->kind == Kind::kString ? trim(item->text) : std::string_view(item->text));
+    if (!n || *n < min || *n > max) return field_error(name, "超出范围");
+    out.push_back(*n);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace ihome

@@ -4,6 +4,8 @@
 // turning a thrown exception into a 500 JSON answer, and the access log line.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "ihome/api/context.h"
@@ -16,6 +18,18 @@ namespace ihome {
 // Each resource file adds its routes (listed at the top of that file).
 void add_passport_routes(Router& router, Context& ctx);
 void add_health_routes(Router& router, Context& ctx);
+void add_profile_routes(Router& router, Context& ctx);
+void add_house_routes(Router& router, Context& ctx);
+void add_order_routes(Router& router, Context& ctx);
+
+// Cache invalidation shared by resources (src/api/house.cpp): drop the
+// cached detail of every house of `user_id` (their name or avatar shows
+// there), or of one house and the home page's top houses.
+void forget_houses_of(Context& ctx, int64_t user_id);
+void forget_house(Context& ctx, int64_t house_id);
+
+// "/media/<file>": the URL nginx serves an uploaded file under.
+std::string media_url(std::string_view file);
 
 // All routes of the API.
 Router make_router(Context& ctx);

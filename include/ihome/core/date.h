@@ -1,0 +1,22 @@
+// Calendar dates as API.md writes them ('YYYY-MM-DD'), as day numbers so
+// that nights are a subtraction.  Local time is the server's time zone.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ihome {
+
+// Days since 1970-01-01 of a strict 'YYYY-MM-DD' (zero-padded, a real
+// calendar date, years 1900-9999); nullopt otherwise.
+std::optional<int64_t> parse_date(std::string_view text);
+
+// Day number -> 'YYYY-MM-DD'.
+std::string format_date(int64_t days);
+
+// Today's day number in local time.
+int64_t today();
+
+}  // namespace ihome

@@ -1,0 +1,130 @@
+// Houses repository: houses, their facilities and images, the catalog
+// (areas, facilities) and the searches of API.md "Houses".  SQL only; the
+// handlers in src/api/house.cpp shape the JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ihome/core/result.h"
+#include "ihome/store/db.h"
+
+namespace ihome {
+
+struct NamedId {
+  int64_t id;
+  std::string name;
+};
+
+struct NewHouse {
+  int64_t user_id = 0;
+  int64_t area_id = 0;
+  std::string title;
+  int64_t price = 0;  // fen
+  std::string address;
+  int64_t room_count = 1;
+  int64_t acreage = 1;
+  std::string unit;
+  int64_t capacity = 1;
+  std::string beds;
+  int64_t deposit = 0;  // fen
+  int64_t min_days = 1;
+  int64_t max_days = 0;
+  std::vector<int64_t> facilities;
+};
+
+// One row of "my houses" and of the search list.
+struct HouseSummary {
+  int64_t id = 0;
+  std::string title;
+  int64_t price = 0;
+  std::string area_name;
+  std::string address;
+  int64_t room_count = 0;
+  int64_t order_count = 0;
+  std::optional<std::string> image;         // index image file
+  std::optional<std::string> owner_avatar;  // avatar file
+  std::string created_at;
+};
+
+struct HouseComment {
+  std::string user_name;
+  std::string created_at;
+  std::string comment;
+};
+
+struct HouseDetail {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string user_name;
+  std::optional<std::string> user_avatar;
+  std::string title;
+  int64_t price = 0;
+  std::string address;
+  int64_t room_count = 0;
+  int64_t acreage = 0;
+  std::string unit;
+  int64_t capacity = 0;
+  std::string beds;
+  int64_t deposit = 0;
+  int64_t min_days = 1;
+  int64_t max_days = 0;
+  int64_t order_count = 0;
+  std::vector<std::string> images;   // files, upload order
+  std::vector<int64_t> facilities;   // ascending
+  std::vector<HouseComment> comments;  // newest first
+};
+
+enum class HouseSort { kNew, kBooking, kPriceInc, kPriceDes };
+
+struct HouseSearch {
+  std::optional<int64_t> area_id;
+  std::optional<int64_t> start_day;  // day numbers (core/date.h), given together
+  std::optional<int64_t> end_day;
+  HouseSort sort = HouseSort::kNew;
+  int64_t page = 1;  // 1-based
+};
+
+struct HousePage {
+  std::vector<HouseSummary> houses;
+  int64_t total = 0;  // matches over all pages
+};
+
+// What a house's image upload changed.
+struct ImageAdded {
+  bool became_index = false;  // it is the house's first image
+};
+
+class Houses {
+ public:
+  static constexpr int64_t kPageSize = 10;
+  static constexpr int64_t kIndexSize = 5;
+  static constexpr int64_t kMaxComments = 30;
+
+  explicit Houses(Db& db) : db_(db) {}
+
+  Result<std::vector<NamedId>> areas();
+  Result<std::vector<NamedId>> facilities();
+
+  // Inserts a house and its facilities in one transaction.
+  Result<int64_t> create(const NewHouse& house);
+  // The owner of a house; nullopt when there is no such house.
+  Result<std::optional<int64_t>> owner_of(int64_t house_id);
+  // Adds an image file to a house of `user_id`'s: NODATA (no such house),
+  // ROLEERR (not the owner), DATAERR (already `max_images`).
+  Result<ImageAdded> add_image(int64_t house_id, int64_t user_id, const std::string& file,
+                               int64_t max_images);
+  Result<std::vector<HouseSummary>> by_owner(int64_t user_id);
+  Result<std::vector<int64_t>> ids_by_owner(int64_t user_id);
+  Result<std::optional<HouseDetail>> detail(int64_t house_id);
+  // The most booked houses that have an image.
+  Result<std::vector<HouseSummary>> top_booked();
+  Result<HousePage> search(const HouseSearch& query);
+
+ private:
+  Db& db_;
+};
+
+}  // namespace ihome

@@ -1,0 +1,447 @@
+// Houses: the catalog, publishing, images, my houses, detail, the home
+// page's top houses and the search (API.md "Houses").
+//
+// Routes:
+//   GET  /api/house/area                    areas            (cached)
+//   GET  /api/house/facility                facility catalog (cached)
+//   POST /api/house/newhouse                publish          (login, real name)
+//   POST /api/house/image                   multipart: house_id, house_image (owner)
+//   GET  /api/house/my                      my houses        (login)
+//   GET  /api/house/info?house_id=          detail           (cached)
+//   GET  /api/house/index                   top 5 booked     (cached)
+//   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (cached by generation)
+//
+// Cached answers are JSON fragments in memcached; every write that changes
+// one drops it (or bumps the search generation).  With memcached down the
+// reads answer from SQLite.
+#include <string>
+
+#include "ihome/api/app.h"
+#include "ihome/api/handler.h"
+#include "ihome/core/date.h"
+#include "ihome/core/log.h"
+#include "ihome/core/money.h"
+#include "ihome/media/image.h"
+#include "ihome/store/houses.h"
+#include "ihome/store/users.h"
+
+namespace ihome {
+
+namespace {
+
+constexpr int kCatalogTtl = 3600;
+constexpr int kInfoTtl = 3600;
+constexpr int kIndexTtl = 600;
+constexpr int kSearchTtl = 300;
+constexpr int64_t kMaxImages = 20;
+constexpr size_t kHouseImageSide = 1600;
+constexpr int64_t kMaxYuanFen = 1'000'000 * 100;
+constexpr int64_t kMaxDays = 3650;
+
+std::string info_key(int64_t id) { return "house:" + std::to_string(id); }
+
+void write_media(JsonWriter& w, const std::optional<std::string>& file) {
+  if (file) write_string(w, media_url(*file));
+  else w.Null();
+}
+
+// {errno, errmsg, data: <raw JSON>} — for answers assembled from a cached fragment.
+Reply data_reply(const std::string& data_json, rapidjson::Type type) {
+  return ok_reply([&](JsonWriter& w) {
+    w.Key("data");
+    w.RawValue(data_json.data(), data_json.size(), type);
+  });
+}
+
+std::string to_json(const std::function<void(JsonWriter&)>& write) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  write(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Reply catalog(Context& ctx, const char* key, const char* id_name, const char* name_name,
+              Result<std::vector<NamedId>> (Houses::*load)()) {
+  auto cached = ctx.cached(key);
+  std::string json;
+  if (cached) {
+    json = std::move(*cached);
+  } else {
+    TRY_ASSIGN(db, ctx.db());
+    Houses houses(*db);
+    TRY_ASSIGN(rows, (houses.*load)());
+    json = to_json([&](JsonWriter& w) {
+      w.StartArray();
+      for (const NamedId& r : rows) {
+        w.StartObject();
+        w.Key(id_name);
+        w.Int64(r.id);
+        w.Key(name_name);
+        write_string(w, r.name);
+        w.EndObject();
+      }
+      w.EndArray();
+    });
+    ctx.remember(key, json, kCatalogTtl);
+  }
+  Reply reply = data_reply(json, rapidjson::kArrayType);
+  reply.headers.clear();
+  reply.add_header("Cache-Control", "public, max-age=3600");
+  return reply;
+}
+
+Reply areas(Context& ctx, Request&) { return catalog(ctx, "areas", "aid", "aname", &Houses::areas); }
+Reply facilities(Context& ctx, Request&) {
+  return catalog(ctx, "facilities", "fid", "name", &Houses::facilities);
+}
+
+// Checks ids against the catalog: an unknown one is the client's mistake
+// (4103), not a constraint failure.
+Status check_known(Context& ctx, Result<std::vector<NamedId>> catalog, const std::vector<int64_t>& ids,
+                   std::string_view field) {
+  (void)ctx;
+  if (!catalog) return catalog.take_error();
+  for (int64_t id : ids) {
+    bool found = false;
+    for (const NamedId& row : *catalog) found |= row.id == id;
+    if (!found) return field_error(field, "不存在");
+  }
+  return Status::OK();
+}
+
+Reply new_house(Context& ctx, Request& req) {
+  TRY_ASSIGN(session, ctx.require_login(req));
+  const Params& p = req.body;
+  NewHouse h;
+  h.user_id = session.user_id;
+  TRY_ASSIGN(title, p.text("title", 1, 64));
+  TRY_ASSIGN(price, p.money("price", 1, kMaxYuanFen));
+  const char* area_field = p.has("district") ? "district" : "area_id";
+  TRY_ASSIGN(area_id, p.integer(area_field, 1, INT32_MAX));
+  TRY_ASSIGN(address, p.text("address", 1, 256));
+  TRY_ASSIGN(room_count, p.integer("room_count", 1, 100));
+  TRY_ASSIGN(acreage, p.integer("acreage", 1, 100000));
+  TRY_ASSIGN(unit, p.text_or("house_unit", 0, 64, ""));
+  TRY_ASSIGN(capacity, p.integer("house_capacity", 1, 100));
+  TRY_ASSIGN(beds, p.text_or("beds", 0, 64, ""));
+  TRY_ASSIGN(deposit, p.money_or("deposit", 0, kMaxYuanFen, 0));
+  TRY_ASSIGN(min_days, p.integer_or("min_days", 1, kMaxDays, 1));
+  TRY_ASSIGN(max_days, p.integer_or("max_days", 0, kMaxDays, 0));
+  if (max_days != 0 && max_days < min_days) return error_reply(field_error("max_days", "小于最少天数"));
+  TRY_ASSIGN(facility, p.integer_list("facility", 1, INT32_MAX));
+  h.title = title;
+  h.price = price;
+  h.area_id = area_id;
+  h.address = address;
+  h.room_count = room_count;
+  h.acreage = acreage;
+  h.unit = unit;
+  h.capacity = capacity;
+  h.beds = beds;
+  h.deposit = deposit;
+  h.min_days = min_days;
+  h.max_days = max_days;
+  h.facilities = facility;
+
+  TRY_ASSIGN(db, ctx.db());
+  Users users(*db);
+  TRY_ASSIGN(user, users.by_id(session.user_id));
+  if (!user) return error_reply(Error{Errno::kUserErr, "", 200, 0});
+  if (!user->real_name_verified) return error_reply(Error{Errno::kRoleErr, "请先完成实名认证", 200, 0});
+  Houses houses(*db);
+  TRY(check_known(ctx, houses.areas(), {h.area_id}, area_field));
+  TRY(check_known(ctx, houses.facilities(), h.facilities, "facility"));
+  TRY_ASSIGN(id, houses.create(h));
+  ctx.bump_search();
+  log_info("house published house_id=" + std::to_string(id) + " user_id=" + std::to_string(h.user_id));
+  return ok_reply([&](JsonWriter& w) {
+    w.Key("house_id");
+    w.Int64(id);
+  });
+}
+
+Reply house_image(Context& ctx, Request& req) {
+  const Config& cfg = ctx.config();
+  TRY_ASSIGN(session, ctx.require_login(req));
+  TRY_ASSIGN(house_id, req.body.integer("house_id", 1, INT64_MAX));
+  const MultipartPart* file = req.file("house_image");
+  if (!file) return error_reply(field_error("house_image", "缺少图片"));
+
+  // Cheap refusals before the costly decode.
+  TRY_ASSIGN(db, ctx.db());
+  Houses houses(*db);
+  TRY_ASSIGN(owner, houses.owner_of(house_id));
+  if (!owner) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
+  if (*owner != session.user_id) return error_reply(Error{Errno::kRoleErr, "只有房东可以上传房屋图片", 200, 0});
+
+  ImageRules rules;
+  rules.max_bytes = static_cast<size_t>(cfg.upload_max_bytes);
+  rules.fit = ImageRules::Fit::kInside;
+  rules.size = kHouseImageSide;
+  TRY_ASSIGN(jpeg, reencode_image(file->data, rules));
+  TRY_ASSIGN(name, store_media_file(cfg.media_dir, jpeg));
+  auto added = houses.add_image(house_id, session.user_id, name, kMaxImages);
+  if (!added) {
+    remove_media_file(cfg.media_dir, name);
+    return error_reply(added.error());
+  }
+  ctx.forget(info_key(house_id));
+  ctx.forget("house_index");
+  if (added->became_index) ctx.bump_search();
+  return ok_reply([&](JsonWriter& w) {
+    w.Key("url");
+    write_string(w, media_url(name));
+  });
+}
+
+void write_summary(JsonWriter& w, const HouseSummary& h, bool list_fields) {
+  w.StartObject();
+  w.Key("house_id");
+  w.Int64(h.id);
+  w.Key("title");
+  write_string(w, h.title);
+  w.Key("price");
+  write_string(w, format_yuan(h.price));
+  w.Key("area_name");
+  write_string(w, h.area_name);
+  w.Key("address");
+  write_string(w, h.address);
+  w.Key("room_count");
+  w.Int64(h.room_count);
+  w.Key("order_count");
+  w.Int64(h.order_count);
+  w.Key("img_url");
+  write_media(w, h.image);
+  if (list_fields) {
+    w.Key("user_avatar");
+    write_media(w, h.owner_avatar);
+  }
+  w.Key("ctime");
+  write_string(w, h.created_at);
+  w.EndObject();
+}
+
+Reply my_houses(Context& ctx, Request& req) {
+  TRY_ASSIGN(session, ctx.require_login(req));
+  TRY_ASSIGN(db, ctx.db());
+  Houses houses(*db);
+  TRY_ASSIGN(rows, houses.by_owner(session.user_id));
+  return ok_reply([&](JsonWriter& w) {
+    w.Key("data");
+    w.StartObject();
+    w.Key("houses");
+    w.StartArray();
+    for (const HouseSummary& h : rows) write_summary(w, h, false);
+    w.EndArray();
+    w.EndObject();
+  });
+}
+
+std::string detail_json(const HouseDetail& d) {
+  return to_json([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("hid");
+    w.Int64(d.id);
+    w.Key("user_id");
+    w.Int64(d.user_id);
+    w.Key("user_name");
+    write_string(w, d.user_name);
+    w.Key("user_avatar");
+    write_media(w, d.user_avatar);
+    w.Key("title");
+    write_string(w, d.title);
+    w.Key("price");
+    write_string(w, format_yuan(d.price));
+    w.Key("address");
+    write_string(w, d.address);
+    w.Key("room_count");
+    w.Int64(d.room_count);
+    w.Key("acreage");
+    w.Int64(d.acreage);
+    w.Key("unit");
+    write_string(w, d.unit);
+    w.Key("capacity");
+    w.Int64(d.capacity);
+    w.Key("beds");
+    write_string(w, d.beds);
+    w.Key("deposit");
+    write_string(w, format_yuan(d.deposit));
+    w.Key("min_days");
+    w.Int64(d.min_days);
+    w.Key("max_days");
+    w.Int64(d.max_days);
+    w.Key("order_count");
+    w.Int64(d.order_count);
+    w.Key("images");
+    w.StartArray();
+    for (const std::string& f : d.images) write_string(w, media_url(f));
+    w.EndArray();
+    w.Key("facilities");
+    w.StartArray();
+    for (int64_t f : d.facilities) w.Int64(f);
+    w.EndArray();
+    w.Key("comments");
+    w.StartArray();
+    for (const HouseComment& c : d.comments) {
+      w.StartObject();
+      w.Key("user_name");
+      write_string(w, c.user_name);
+      w.Key("ctime");
+      write_string(w, c.created_at);
+      w.Key("comment");
+      write_string(w, c.comment);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  });
+}
+
+Reply house_info(Context& ctx, Request& req) {
+  TRY_ASSIGN(house_id, req.query.integer("house_id", 1, INT64_MAX));
+  // The viewer is optional here: a memcached failure only hides who looks.
+  int64_t viewer = -1;
+  auto session = ctx.session_of(req);
+  if (session && session->has_value()) viewer = (*session)->user_id;
+
+  auto cached = ctx.cached(info_key(house_id));
+  std::string json;
+  if (cached) {
+    json = std::move(*cached);
+  } else {
+    TRY_ASSIGN(db, ctx.db());
+    Houses houses(*db);
+    TRY_ASSIGN(detail, houses.detail(house_id));
+    if (!detail) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
+    json = detail_json(*detail);
+    ctx.remember(info_key(house_id), json, kInfoTtl);
+  }
+  return ok_reply([&](JsonWriter& w) {
+    w.Key("data");
+    w.StartObject();
+    w.Key("user_id");
+    w.Int64(viewer);
+    w.Key("house");
+    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    w.EndObject();
+  });
+}
+
+Reply house_index(Context& ctx, Request&) {
+  auto cached = ctx.cached("house_index");
+  if (cached) return data_reply(*cached, rapidjson::kArrayType);
+  TRY_ASSIGN(db, ctx.db());
+  Houses houses(*db);
+  TRY_ASSIGN(rows, houses.top_booked());
+  std::string json = to_json([&](JsonWriter& w) {
+    w.StartArray();
+    for (const HouseSummary& h : rows) {
+      w.StartObject();
+      w.Key("house_id");
+      w.Int64(h.id);
+      w.Key("title");
+      write_string(w, h.title);
+      w.Key("img_url");
+      write_media(w, h.image);
+      w.EndObject();
+    }
+    w.EndArray();
+  });
+  ctx.remember("house_index", json, kIndexTtl);
+  return data_reply(json, rapidjson::kArrayType);
+}
+
+Result<HouseSearch> parse_search(const Request& req) {
+  HouseSearch q;
+  const Params& p = req.query;
+  if (!req.query_value("aid").empty()) {
+    auto aid = p.integer("aid", 1, INT32_MAX);
+    if (!aid) return aid.take_error();
+    q.area_id = *aid;
+  }
+  bool has_sd = !req.query_value("sd").empty(), has_ed = !req.query_value("ed").empty();
+  if (has_sd != has_ed) return field_error(has_sd ? "ed" : "sd", "入住和离开日期需同时提供");
+  if (has_sd) {
+    auto sd = p.date("sd");
+    if (!sd) return sd.take_error();
+    auto ed = p.date("ed");
+    if (!ed) return ed.take_error();
+    if (*sd >= *ed) return field_error("ed", "离开日期须晚于入住日期");
+    q.start_day = *sd;
+    q.end_day = *ed;
+  }
+  std::string sk = req.query_value("sk");
+  if (sk.empty() || sk == "new") q.sort = HouseSort::kNew;
+  else if (sk == "booking") q.sort = HouseSort::kBooking;
+  else if (sk == "price-inc") q.sort = HouseSort::kPriceInc;
+  else if (sk == "price-des") q.sort = HouseSort::kPriceDes;
+  else return field_error("sk", "排序方式无效");
+  if (!req.query_value("p").empty()) {
+    auto page = p.integer("p", 1, 1'000'000);
+    if (!page) return page.take_error();
+    q.page = *page;
+  }
+  return q;
+}
+
+Reply house_list(Context& ctx, Request& req) {
+  TRY_ASSIGN(q, parse_search(req));
+  TRY_ASSIGN(db, ctx.db());
+  Houses houses(*db);
+  if (q.area_id) TRY(check_known(ctx, houses.areas(), {*q.area_id}, "aid"));
+
+  std::string key = "search:" + ctx.search_generation() + ":" +
+                    (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
+                    (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") + ":" +
+                    std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page);
+  auto cached = ctx.cached(key);
+  if (cached) return data_reply(*cached, rapidjson::kObjectType);
+
+  TRY_ASSIGN(page, houses.search(q));
+  int64_t total_page = (page.total + Houses::kPageSize - 1) / Houses::kPageSize;
+  std::string json = to_json([&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("houses");
+    w.StartArray();
+    for (const HouseSummary& h : page.houses) write_summary(w, h, true);
+    w.EndArray();
+    w.Key("total_page");
+    w.Int64(total_page);
+    w.Key("current_page");
+    w.Int64(q.page);
+    w.EndObject();
+  });
+  ctx.remember(key, json, kSearchTtl);
+  return data_reply(json, rapidjson::kObjectType);
+}
+
+}  // namespace
+
+void forget_houses_of(Context& ctx, int64_t user_id) {
+  auto db = ctx.db();
+  if (!db) return;
+  Houses houses(**db);
+  auto ids = houses.ids_by_owner(user_id);
+  if (!ids) return;
+  for (int64_t id : *ids) ctx.forget(info_key(id));
+  if (!ids->empty()) ctx.bump_search();
+}
+
+void forget_house(Context& ctx, int64_t house_id) {
+  ctx.forget(info_key(house_id));
+  ctx.forget("house_index");
+  ctx.bump_search();
+}
+
+void add_house_routes(Router& router, Context& ctx) {
+  router.add("GET", "/api/house/area", bind_handler(ctx, areas));
+  router.add("GET", "/api/house/facility", bind_handler(ctx, facilities));
+  router.add("POST", "/api/house/newhouse", bind_handler(ctx, new_house));
+  router.add("POST", "/api/house/image", bind_handler(ctx, house_image));
+  router.add("GET", "/api/house/my", bind_handler(ctx, my_houses));
+  router.add("GET", "/api/house/info", bind_handler(ctx, house_info));
+  router.add("GET", "/api/house/index", bind_handler(ctx, house_index));
+  router.add("GET", "/api/house/list", bind_handler(ctx, house_list));
+}
+
+}  // namespace ihome

@@ -1,0 +1,287 @@
+// Houses repository: see include/ihome/store/houses.h.
+//
+// The search is one statement chosen from a fixed set of texts (area or
+// not, dates or not, four sorts), every value bound: no SQL is ever built
+// from input.  The date filter is a NOT EXISTS probe of the partial index
+// orders_house_busy, so each candidate house costs one index seek.
+#include "ihome/store/houses.h"
+
+#include "ihome/core/date.h"
+
+namespace ihome {
+
+namespace {
+
+constexpr const char* kBusy = "('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE')";
+
+HouseSummary read_summary(const Stmt& s) {
+  HouseSummary h;
+  h.id = s.int64(0);
+  h.title = s.text(1);
+  h.price = s.int64(2);
+  h.area_name = s.text(3);
+  h.address = s.text(4);
+  h.room_count = s.int64(5);
+  h.order_count = s.int64(6);
+  if (!s.is_null(7)) h.image = s.text(7);
+  if (!s.is_null(8)) h.owner_avatar = s.text(8);
+  h.created_at = s.text(9);
+  return h;
+}
+
+const std::string& summary_select() {
+  static const std::string sql =
+      "SELECT h.id, h.title, h.price, a.name, h.address, h.room_count, h.order_count, "
+      "h.index_image, u.avatar, h.created_at "
+      "FROM houses h JOIN areas a ON a.id = h.area_id JOIN users u ON u.id = h.user_id ";
+  return sql;
+}
+
+Result<std::vector<HouseSummary>> summaries(Result<Stmt> stmt) {
+  if (!stmt) return stmt.take_error();
+  std::vector<HouseSummary> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.take_error();
+    if (!*row) break;
+    out.push_back(read_summary(*stmt));
+  }
+  return out;
+}
+
+Result<std::vector<NamedId>> named_ids(Result<Stmt> stmt) {
+  if (!stmt) return stmt.take_error();
+  std::vector<NamedId> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.take_error();
+    if (!*row) break;
+    out.push_back({stmt->int64(0), stmt->text(1)});
+  }
+  return out;
+}
+
+std::string where_clause(const HouseSearch& q) {
+  std::string w = "WHERE 1 ";
+  if (q.area_id) w += "AND h.area_id = ?1 ";
+  if (q.start_day) {
+    w += "AND h.min_days <= ?4 AND (h.max_days = 0 OR h.max_days >= ?4) ";
+    w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
+         kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
+  }
+  return w;
+}
+
+const char* order_clause(HouseSort sort) {
+  switch (sort) {
+    case HouseSort::kBooking: return "ORDER BY h.order_count DESC, h.id DESC ";
+    case HouseSort::kPriceInc: return "ORDER BY h.price ASC, h.id DESC ";
+    case HouseSort::kPriceDes: return "ORDER BY h.price DESC, h.id DESC ";
+    case HouseSort::kNew: break;
+  }
+  return "ORDER BY h.id DESC ";
+}
+
+void bind_search(Stmt& s, const HouseSearch& q) {
+  if (q.area_id) s.bind(1, *q.area_id);
+  if (q.start_day) {
+    s.bind(2, format_date(*q.start_day));
+    s.bind(3, format_date(*q.end_day));
+    s.bind(4, *q.end_day - *q.start_day);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<NamedId>> Houses::areas() {
+  return named_ids(db_.prepare("SELECT id, name FROM areas ORDER BY id"));
+}
+
+Result<std::vector<NamedId>> Houses::facilities() {
+  return named_ids(db_.prepare("SELECT id, name FROM facilities ORDER BY id"));
+}
+
+Result<int64_t> Houses::create(const NewHouse& h) {
+  auto tx = Transaction::begin(db_);
+  if (!tx) return tx.take_error();
+  auto insert = db_.prepare(
+      "INSERT INTO houses (user_id, area_id, title, price, address, room_count, acreage, unit, "
+      "capacity, beds, deposit, min_days, max_days) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  if (!insert) return insert.take_error();
+  insert->bind(1, h.user_id).bind(2, h.area_id).bind(3, h.title).bind(4, h.price).bind(5, h.address);
+  insert->bind(6, h.room_count).bind(7, h.acreage).bind(8, h.unit).bind(9, h.capacity).bind(10, h.beds);
+  insert->bind(11, h.deposit).bind(12, h.min_days).bind(13, h.max_days);
+  Status s = insert->run();
+  if (!s.ok()) return s.take_error();
+  int64_t id = db_.last_insert_id();
+  for (int64_t facility : h.facilities) {
+    auto f = db_.prepare("INSERT INTO house_facilities (house_id, facility_id) VALUES (?1, ?2)");
+    if (!f) return f.take_error();
+    f->bind(1, id).bind(2, facility);
+    s = f->run();
+    if (!s.ok()) return s.take_error();
+  }
+  s = tx->commit();
+  if (!s.ok()) return s.take_error();
+  return id;
+}
+
+Result<std::optional<int64_t>> Houses::owner_of(int64_t house_id) {
+  auto s = db_.prepare("SELECT user_id FROM houses WHERE id = ?1");
+  if (!s) return s.take_error();
+  s->bind(1, house_id);
+  auto row = s->step();
+  if (!row) return row.take_error();
+  if (!*row) return std::optional<int64_t>();
+  return std::optional<int64_t>(s->int64(0));
+}
+
+Result<ImageAdded> Houses::add_image(int64_t house_id, int64_t user_id, const std::string& file,
+                                     int64_t max_images) {
+  // Count-then-insert: IMMEDIATE, so two uploads cannot both pass the limit.
+  auto tx = Transaction::begin(db_);
+  if (!tx) return tx.take_error();
+  auto owner = owner_of(house_id);
+  if (!owner) return owner.take_error();
+  if (!*owner) return Error{Errno::kNoData, "房屋不存在", 200, 0};
+  if (**owner != user_id) return Error{Errno::kRoleErr, "只有房东可以上传房屋图片", 200, 0};
+  auto count = db_.prepare("SELECT count(*) FROM house_images WHERE house_id = ?1");
+  if (!count) return count.take_error();
+  count->bind(1, house_id);
+  auto row = count->step();
+  if (!row) return row.take_error();
+  if (count->int64(0) >= max_images)
+    return Error{Errno::kDataErr, "每个房屋最多" + std::to_string(max_images) + "张图片", 200, 0};
+  auto insert = db_.prepare("INSERT INTO house_images (house_id, file) VALUES (?1, ?2)");
+  if (!insert) return insert.take_error();
+  insert->bind(1, house_id).bind(2, file);
+  Status s = insert->run();
+  if (!s.ok()) return s.take_error();
+  auto index = db_.prepare(
+      "UPDATE houses SET index_image = ?2, updated_at = datetime('now', 'localtime') "
+      "WHERE id = ?1 AND index_image IS NULL");
+  if (!index) return index.take_error();
+  index->bind(1, house_id).bind(2, file);
+  s = index->run();
+  if (!s.ok()) return s.take_error();
+  ImageAdded added{db_.changes() > 0};
+  s = tx->commit();
+  if (!s.ok()) return s.take_error();
+  return added;
+}
+
+Result<std::vector<HouseSummary>> Houses::by_owner(int64_t user_id) {
+  static const std::string sql = summary_select() + "WHERE h.user_id = ?1 ORDER BY h.id DESC";
+  auto s = db_.prepare(sql);
+  if (s) s->bind(1, user_id);
+  return summaries(std::move(s));
+}
+
+Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
+  auto s = db_.prepare("SELECT id FROM houses WHERE user_id = ?1");
+  if (!s) return s.take_error();
+  s->bind(1, user_id);
+  std::vector<int64_t> out;
+  for (;;) {
+    auto row = s->step();
+    if (!row) return row.take_error();
+    if (!*row) break;
+    out.push_back(s->int64(0));
+  }
+  return out;
+}
+
+Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
+  auto s = db_.prepare(
+      "SELECT h.id, h.user_id, u.name, u.avatar, h.title, h.price, h.address, h.room_count, "
+      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count "
+      "FROM houses h JOIN users u ON u.id = h.user_id WHERE h.id = ?1");
+  if (!s) return s.take_error();
+  s->bind(1, house_id);
+  auto row = s->step();
+  if (!row) return row.take_error();
+  if (!*row) return std::optional<HouseDetail>();
+  HouseDetail d;
+  d.id = s->int64(0);
+  d.user_id = s->int64(1);
+  d.user_name = s->text(2);
+  if (!s->is_null(3)) d.user_avatar = s->text(3);
+  d.title = s->text(4);
+  d.price = s->int64(5);
+  d.address = s->text(6);
+  d.room_count = s->int64(7);
+  d.acreage = s->int64(8);
+  d.unit = s->text(9);
+  d.capacity = s->int64(10);
+  d.beds = s->text(11);
+  d.deposit = s->int64(12);
+  d.min_days = s->int64(13);
+  d.max_days = s->int64(14);
+  d.order_count = s->int64(15);
+
+  auto images = db_.prepare("SELECT file FROM house_images WHERE house_id = ?1 ORDER BY id");
+  if (!images) return images.take_error();
+  images->bind(1, house_id);
+  for (;;) {
+    auto r = images->step();
+    if (!r) return r.take_error();
+    if (!*r) break;
+    d.images.push_back(images->text(0));
+  }
+  auto facilities = db_.prepare(
+      "SELECT facility_id FROM house_facilities WHERE house_id = ?1 ORDER BY facility_id");
+  if (!facilities) return facilities.take_error();
+  facilities->bind(1, house_id);
+  for (;;) {
+    auto r = facilities->step();
+    if (!r) return r.take_error();
+    if (!*r) break;
+    d.facilities.push_back(facilities->int64(0));
+  }
+  auto comments = db_.prepare(
+      "SELECT u.name, o.updated_at, o.comment FROM orders o JOIN users u ON u.id = o.user_id "
+      "WHERE o.house_id = ?1 AND o.status = 'COMPLETE' AND o.comment IS NOT NULL "
+      "ORDER BY o.updated_at DESC, o.id DESC LIMIT ?2");
+  if (!comments) return comments.take_error();
+  comments->bind(1, house_id).bind(2, kMaxComments);
+  for (;;) {
+    auto r = comments->step();
+    if (!r) return r.take_error();
+    if (!*r) break;
+    d.comments.push_back({comments->text(0), comments->text(1), comments->text(2)});
+  }
+  return std::optional<HouseDetail>(std::move(d));
+}
+
+Result<std::vector<HouseSummary>> Houses::top_booked() {
+  static const std::string sql = summary_select() +
+                                 "WHERE h.index_image IS NOT NULL "
+                                 "ORDER BY h.order_count DESC, h.id DESC LIMIT ?1";
+  auto s = db_.prepare(sql);
+  if (s) s->bind(1, kIndexSize);
+  return summaries(std::move(s));
+}
+
+Result<HousePage> Houses::search(const HouseSearch& q) {
+  HousePage page;
+  std::string where = where_clause(q);
+  auto count = db_.prepare("SELECT count(*) FROM houses h " + where);
+  if (!count) return count.take_error();
+  bind_search(*count, q);
+  auto row = count->step();
+  if (!row) return row.take_error();
+  page.total = count->int64(0);
+  if (page.total <= (q.page - 1) * kPageSize) return page;
+
+  auto list = db_.prepare(summary_select() + where + order_clause(q.sort) + "LIMIT ?5 OFFSET ?6");
+  if (!list) return list.take_error();
+  bind_search(*list, q);
+  list->bind(5, kPageSize).bind(6, (q.page - 1) * kPageSize);
+  auto houses = summaries(std::move(list));
+  if (!houses) return houses.take_error();
+  page.houses = std::move(*houses);
+  return page;
+}
+
+}  // namespace ihome
