@@ -97,9 +97,8 @@ Reply facilities(Context& ctx, Request&) {
 
 // Checks ids against the catalog: an unknown one is the client's mistake
 // (4103), not a constraint failure.
-Status check_known(Context& ctx, Result<std::vector<NamedId>> catalog, const std::vector<int64_t>& ids,
+Status check_known(Result<std::vector<NamedId>> catalog, const std::vector<int64_t>& ids,
                    std::string_view field) {
-  (void)ctx;
   if (!catalog) return catalog.take_error();
   for (int64_t id : ids) {
     bool found = false;
@@ -149,8 +148,8 @@ Reply new_house(Context& ctx, Request& req) {
   if (!user) return error_reply(Error{Errno::kUserErr, "", 200, 0});
   if (!user->real_name_verified) return error_reply(Error{Errno::kRoleErr, "请先完成实名认证", 200, 0});
   Houses houses(*db);
-  TRY(check_known(ctx, houses.areas(), {h.area_id}, area_field));
-  TRY(check_known(ctx, houses.facilities(), h.facilities, "facility"));
+  TRY(check_known(houses.areas(), {h.area_id}, area_field));
+  TRY(check_known(houses.facilities(), h.facilities, "facility"));
   TRY_ASSIGN(id, houses.create(h));
   ctx.bump_search();
   log_info("house published house_id=" + std::to_string(id) + " user_id=" + std::to_string(h.user_id));
@@ -388,7 +387,7 @@ Reply house_list(Context& ctx, Request& req) {
   TRY_ASSIGN(q, parse_search(req));
   TRY_ASSIGN(db, ctx.db());
   Houses houses(*db);
-  if (q.area_id) TRY(check_known(ctx, houses.areas(), {*q.area_id}, "aid"));
+  if (q.area_id) TRY(check_known(houses.areas(), {*q.area_id}, "aid"));
 
   std::string key = "search:" + ctx.search_generation() + ":" +
                     (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
