@@ -57,8 +57,13 @@ Reply handle_request(Router& router, Context& ctx, Request& req, bool body_too_l
     log_error("handler threw path=" + log_quote(req.path));
     reply = error_reply(Error{Errno::kServerErr, "", 500, 0});
   }
-  // Hand out the CSRF cookie to whoever has none yet (API.md).
-  if (!is_xsrf_token(req.cookie("_xsrf")))
+  // Hand out the CSRF cookie to whoever has none yet (API.md) — but never
+  // on an answer a shared cache may keep, or one visitor's cookie would be
+  // served to the next.
+  bool shared_cacheable = false;
+  for (const auto& [name, value] : reply.headers)
+    shared_cacheable |= name == "Cache-Control" && value.rfind("public", 0) == 0;
+  if (!shared_cacheable && !is_xsrf_token(req.cookie("_xsrf")))
     reply.set_cookie("_xsrf", new_xsrf_token(),
                      ctx.config().cookie_secure ? "Path=/; SameSite=Lax; Secure" : "Path=/; SameSite=Lax");
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(

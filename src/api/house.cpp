@@ -61,7 +61,7 @@ std::string to_json(const std::function<void(JsonWriter&)>& write) {
 }
 
 Reply catalog(Context& ctx, const char* key, const char* id_name, const char* name_name,
-              Result<std::vector<NamedId>> (Houses::*load)()) {
+              Result<std::vector<NamedId>> (Houses::*load)(), bool public_cache) {
   auto cached = ctx.cached(key);
   std::string json;
   if (cached) {
@@ -85,14 +85,16 @@ Reply catalog(Context& ctx, const char* key, const char* id_name, const char* na
     ctx.remember(key, json, kCatalogTtl);
   }
   Reply reply = data_reply(json, rapidjson::kArrayType);
-  reply.headers.clear();
-  reply.add_header("Cache-Control", "public, max-age=3600");
+  if (public_cache) {  // API.md allows it for the area list only
+    reply.headers.clear();
+    reply.add_header("Cache-Control", "public, max-age=3600");
+  }
   return reply;
 }
 
-Reply areas(Context& ctx, Request&) { return catalog(ctx, "areas", "aid", "aname", &Houses::areas); }
+Reply areas(Context& ctx, Request&) { return catalog(ctx, "areas", "aid", "aname", &Houses::areas, true); }
 Reply facilities(Context& ctx, Request&) {
-  return catalog(ctx, "facilities", "fid", "name", &Houses::facilities);
+  return catalog(ctx, "facilities", "fid", "name", &Houses::facilities, false);
 }
 
 // Checks ids against the catalog: an unknown one is the client's mistake
@@ -376,7 +378,7 @@ Result<HouseSearch> parse_search(const Request& req) {
   else if (sk == "price-des") q.sort = HouseSort::kPriceDes;
   else return field_error("sk", "排序方式无效");
   if (!req.query_value("p").empty()) {
-    auto page = p.integer("p", 1, 1'000'000);
+    auto page = p.integer("p", 1, INT64_MAX / Houses::kPageSize);
     if (!page) return page.take_error();
     q.page = *page;
   }

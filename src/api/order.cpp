@@ -55,7 +55,7 @@ Reply my_orders(Context& ctx, Request& req) {
   else return error_reply(field_error("role", "应为custom或landlord"));
   int64_t page = 1;
   if (!req.query_value("p").empty()) {
-    TRY_ASSIGN(p, req.query.integer("p", 1, 1'000'000));
+    TRY_ASSIGN(p, req.query.integer("p", 1, INT64_MAX / Orders::kPageSize));
     page = p;
   }
   TRY_ASSIGN(db, ctx.db());

@@ -124,6 +124,7 @@ Result<Params> Params::from_json(std::string_view body) {
 
 Result<Params> Params::from_form(std::string_view body) {
   Params params;
+  params.form_ = true;
   while (!body.empty()) {
     size_t amp = body.find('&');
     std::string_view pair = body.substr(0, amp);
@@ -216,15 +217,13 @@ Result<int64_t> Params::integer(std::string_view name, int64_t min, int64_t max)
 
 Result<int64_t> Params::integer_or(std::string_view name, int64_t min, int64_t max,
                                    int64_t fallback) const {
-  const Value* v = find(name);
-  if (!v || v->kind == Kind::kNull) return fallback;
+  if (!find(name)) return fallback;
   return integer(name, min, max);
 }
 
 Result<std::string> Params::text_or(std::string_view name, size_t min, size_t max,
                                     std::string fallback) const {
-  const Value* v = find(name);
-  if (!v || v->kind == Kind::kNull) return fallback;
+  if (!find(name)) return fallback;
   return text(name, min, max);
 }
 
@@ -240,8 +239,7 @@ Result<int64_t> Params::money(std::string_view name, int64_t min_fen, int64_t ma
 
 Result<int64_t> Params::money_or(std::string_view name, int64_t min_fen, int64_t max_fen,
                                  int64_t fallback) const {
-  const Value* v = find(name);
-  if (!v || v->kind == Kind::kNull) return fallback;
+  if (!find(name)) return fallback;
   return money(name, min_fen, max_fen);
 }
 
@@ -260,7 +258,7 @@ Result<std::vector<int64_t>> Params::integer_list(std::string_view name, int64_t
   std::vector<const Value*> items;
   if (v->kind == Kind::kArray) {
     for (const Value& item : v->items) items.push_back(&item);
-  } else if (v->kind == Kind::kString) {
+  } else if (v->kind == Kind::kString && form_) {
     items.push_back(v);  // a form sends one value as a plain field
   } else {
     return field_error(name, "类型错误");

@@ -44,6 +44,9 @@ TEST_CASE("params: money reads JSON numbers and strings, bounded in fen") {
   CHECK_FALSE(p->money("e", 1, 100000000).ok());  // below the minimum
   CHECK_FALSE(p->money("missing", 1, 100000000).ok());
   CHECK(p->money_or("missing", 0, 100, 7).value() == 7);
+  auto null = Params::from_json(R"({"deposit":null})");
+  REQUIRE(null.ok());
+  CHECK_FALSE(null->money_or("deposit", 0, 100, 0).ok());  // null is a wrong value, not an absent one
 }
 
 TEST_CASE("date: strict YYYY-MM-DD calendar dates") {
@@ -74,7 +77,11 @@ TEST_CASE("params: integer_list merges duplicates, sorts, and refuses wrong type
   auto p = Params::from_json(R"({"f":[3,"1",3,2],"g":"5","h":[1,[2]],"i":{"a":1},"j":[0],"k":[true]})");
   REQUIRE(p.ok());
   CHECK(p->integer_list("f", 1, 100).value() == std::vector<int64_t>{1, 2, 3});
-  CHECK(p->integer_list("g", 1, 100).value() == std::vector<int64_t>{5});
+  CHECK_FALSE(p->integer_list("g", 1, 100).ok());  // in JSON a list must be a list
+  auto form = Params::from_form("g=5&h=2&h=1");
+  REQUIRE(form.ok());
+  CHECK(form->integer_list("g", 1, 100).value() == std::vector<int64_t>{5});  // a form field given once
+  CHECK(form->integer_list("h", 1, 100).value() == std::vector<int64_t>{1, 2});
   CHECK(p->integer_list("missing", 1, 100).value().empty());
   CHECK_FALSE(p->integer_list("h", 1, 100).ok());
   CHECK_FALSE(p->integer_list("i", 1, 100).ok());

@@ -50,9 +50,10 @@ class Params {
   Result<std::string> digits(std::string_view name, size_t n) const;
   // Required integer in [min, max]: a JSON integer or a numeric string.
   Result<int64_t> integer(std::string_view name, int64_t min, int64_t max) const;
-  // Like integer(), but `fallback` when the field is absent (or null).
+  // Like integer(), but `fallback` when the field is absent (a JSON null is
+  // a wrong value, not an absent one).
   Result<int64_t> integer_or(std::string_view name, int64_t min, int64_t max, int64_t fallback) const;
-  // Like text(), but `fallback` when the field is absent (or null).
+  // Like text(), but `fallback` when the field is absent.
   Result<std::string> text_or(std::string_view name, size_t min, size_t max, std::string fallback) const;
   // Required money in yuan (JSON number or numeric string, at most 2
   // decimals) as fen within [min_fen, max_fen].
@@ -60,13 +61,14 @@ class Params {
   Result<int64_t> money_or(std::string_view name, int64_t min_fen, int64_t max_fen, int64_t fallback) const;
   // Required 'YYYY-MM-DD' as a day number (include/ihome/core/date.h).
   Result<int64_t> date(std::string_view name) const;
-  // A list of integers in [min, max] (a JSON array, or a repeated form
-  // field), duplicates merged, ascending; empty when the field is absent.
+  // A list of integers in [min, max] (a JSON array, or a form field given
+  // once or repeated), duplicates merged, ascending; empty when absent.
   Result<std::vector<int64_t>> integer_list(std::string_view name, int64_t min, int64_t max) const;
 
  private:
   Result<std::string> string_value(std::string_view name) const;
   std::map<std::string, Value, std::less<>> fields_;
+  bool form_ = false;  // from an urlencoded body or query: every value is text
 };
 
 // "参数错误：<field>" — the PARAMERR every accessor answers.
