@@ -39,6 +39,8 @@ CREATE INDEX houses_booking       ON houses (order_count, id);
 CREATE INDEX houses_area_booking  ON houses (area_id, order_count, id);
 CREATE INDEX houses_price         ON houses (price, id);
 CREATE INDEX houses_area_price    ON houses (area_id, price, id);
+-- Covers the count of a dated search in one area (stay length vs min/max days).
+CREATE INDEX houses_area_days     ON houses (area_id, min_days, max_days);
 
 CREATE TABLE house_facilities (
   house_id    INTEGER NOT NULL REFERENCES houses (id) ON DELETE CASCADE,
@@ -69,8 +71,10 @@ CREATE TABLE orders (
   created_at TEXT    NOT NULL DEFAULT (datetime('now', 'localtime')),
   updated_at TEXT    NOT NULL DEFAULT (datetime('now', 'localtime'))
 );
--- Stays that hold their nights: the overlap check and the search's date filter.
-CREATE INDEX orders_house_busy ON orders (house_id, start_date, end_date)
+-- Stays that hold their nights: the overlap check and the search's date
+-- filter.  end_date leads: most stays are in the past, and "ends after the
+-- check-in day" skips them all in one seek.
+CREATE INDEX orders_house_busy ON orders (house_id, end_date, start_date)
   WHERE status IN ('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE');
 CREATE INDEX orders_busy_dates ON orders (start_date, end_date, house_id)
   WHERE status IN ('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE');

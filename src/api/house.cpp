@@ -21,6 +21,7 @@
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
+#include "ihome/core/text.h"
 #include "ihome/media/image.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/users.h"
@@ -391,14 +392,20 @@ Reply house_list(Context& ctx, Request& req) {
   Houses houses(*db);
   if (q.area_id) TRY(check_known(houses.areas(), {*q.area_id}, "aid"));
 
-  std::string key = "search:" + ctx.search_generation() + ":" +
-                    (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
-                    (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") + ":" +
-                    std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page);
+  // The filter's count is shared by every sort and page of it: cached apart.
+  std::string filter = ctx.search_generation() + ":" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
+                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":");
+  std::string key = "search:" + filter + ":" + std::to_string(static_cast<int>(q.sort)) + ":" +
+                    std::to_string(q.page);
   auto cached = ctx.cached(key);
   if (cached) return data_reply(*cached, rapidjson::kObjectType);
 
-  TRY_ASSIGN(page, houses.search(q));
+  std::optional<int64_t> known_total;
+  if (auto total = ctx.cached("search_total:" + filter)) {
+    if (auto n = parse_int64(*total)) known_total = *n;
+  }
+  TRY_ASSIGN(page, houses.search(q, known_total));
+  if (!known_total) ctx.remember("search_total:" + filter, std::to_string(page.total), kSearchTtl);
   int64_t total_page = (page.total + Houses::kPageSize - 1) / Houses::kPageSize;
   std::string json = to_json([&](JsonWriter& w) {
     w.StartObject();

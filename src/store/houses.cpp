@@ -61,11 +61,15 @@ Result<std::vector<NamedId>> named_ids(Result<Stmt> stmt) {
   return out;
 }
 
-std::string where_clause(const HouseSearch& q) {
+// `for_list`: the page query walks the sort's index and stops after one
+// page, so the unary + keeps the planner off houses_area_days (which only
+// helps the count, where every candidate is visited anyway).
+std::string where_clause(const HouseSearch& q, bool for_list) {
   std::string w = "WHERE 1 ";
   if (q.area_id) w += "AND h.area_id = ?1 ";
   if (q.start_day) {
-    w += "AND h.min_days <= ?4 AND (h.max_days = 0 OR h.max_days >= ?4) ";
+    w += for_list ? "AND +h.min_days <= ?4 " : "AND h.min_days <= ?4 ";
+    w += "AND (h.max_days = 0 OR h.max_days >= ?4) ";
     w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
          kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
@@ -263,18 +267,28 @@ Result<std::vector<HouseSummary>> Houses::top_booked() {
   return summaries(std::move(s));
 }
 
-Result<HousePage> Houses::search(const HouseSearch& q) {
-  HousePage page;
-  std::string where = where_clause(q);
-  auto count = db_.prepare("SELECT count(*) FROM houses h " + where);
+Result<int64_t> Houses::count(const HouseSearch& q) {
+  auto count = db_.prepare("SELECT count(*) FROM houses h " + where_clause(q, false));
   if (!count) return count.take_error();
   bind_search(*count, q);
   auto row = count->step();
   if (!row) return row.take_error();
-  page.total = count->int64(0);
+  return count->int64(0);
+}
+
+Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> known_total) {
+  HousePage page;
+  if (known_total) {
+    page.total = *known_total;
+  } else {
+    auto total = count(q);
+    if (!total) return total.take_error();
+    page.total = *total;
+  }
   if (page.total <= (q.page - 1) * kPageSize) return page;
 
-  auto list = db_.prepare(summary_select() + where + order_clause(q.sort) + "LIMIT ?5 OFFSET ?6");
+  auto list = db_.prepare(summary_select() + where_clause(q, true) + order_clause(q.sort) +
+                          "LIMIT ?5 OFFSET ?6");
   if (!list) return list.take_error();
   bind_search(*list, q);
   list->bind(5, kPageSize).bind(6, (q.page - 1) * kPageSize);

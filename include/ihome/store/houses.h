@@ -121,7 +121,10 @@ class Houses {
   Result<std::optional<HouseDetail>> detail(int64_t house_id);
   // The most booked houses that have an image.
   Result<std::vector<HouseSummary>> top_booked();
-  Result<HousePage> search(const HouseSearch& query);
+  // How many houses match `query` (all pages).
+  Result<int64_t> count(const HouseSearch& query);
+  // One page of matches; `known_total` (a cached count) skips the count.
+  Result<HousePage> search(const HouseSearch& query, std::optional<int64_t> known_total = std::nullopt);
 
  private:
   Db& db_;
