@@ -198,12 +198,14 @@ std::string captcha_text() {
 //  - thread 1: each prefork worker serves one request at a time; OpenMP
 //    threads would only compete with the other workers, and libgomp's pool
 //    does not survive fork().
-//  - memory 256 MiB, map 512 MiB: pixel cache in RAM, then memory-mapped.
-//    A 1600x1600 re-encode needs ~20 MiB at Q16 RGBA (8 bytes a pixel); the
-//    headroom is for decoding what a client uploads (a 48 MP phone photo is
-//    ~384 MiB and still fits memory + map).
+//  - memory 256 MiB (also the ceiling of Debian's policy.xml, which cannot
+//    be raised from here), map 512 MiB.  With disk 0 the map limit never
+//    comes into play, so 256 MiB of pixel cache is the real bound: a
+//    1600x1600 re-encode needs ~20 MiB at Q16 RGBA; JPEG uploads are decoded
+//    already reduced (src/media/image.cpp), and other formats above ~25 MP
+//    are refused before decoding.
 //  - disk 0: never spill a pixel cache to /tmp; a picture too big for
-//    memory + map fails instead of filling the disk.
+//    memory fails (errno 4004) instead of filling the disk.
 //  - width/height 16000, area 64 MP: a decoder rejects a declared size
 //    beyond these before allocating (decompression bombs); 64 MP covers any
 //    real camera.

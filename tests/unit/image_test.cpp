@@ -114,8 +114,9 @@ double mean_difference(const Magick::Image& a, const Magick::Image& b) {
 // pixel by pixel, then repeated (drawing 300 rectangles takes seconds).
 Magick::Image stripes(size_t width, size_t height, size_t period) {
   Magick::Image image = solid(width, 1, "white");
+  const Magick::Color black("black");
   for (size_t x = 0; x < width; ++x)
-    if (x % period < period / 2) image.pixelColor(static_cast<ssize_t>(x), 0, Magick::Color("black"));
+    if (x % period < period / 2) image.pixelColor(static_cast<ssize_t>(x), 0, black);
   Magick::Geometry size(width, height);
   size.aspect(true);
   image.sample(size);
@@ -143,7 +144,8 @@ bool is_baseline_jpeg(const std::string& jpeg) {
 }
 
 // An EXIF APP1 payload (big-endian TIFF) with Orientation, a camera make,
-// and a GPS IFD holding a latitude of 39°54'N.
+// and a GPS IFD holding a latitude of 39°54'N.  Mind that ImageMagick's
+// JPEG writer overwrites the Orientation tag with Image::orientation().
 std::string exif_blob(uint16_t orientation) {
   std::string s = "Exif\0\0"s;
   auto u16 = [&s](unsigned v) {
