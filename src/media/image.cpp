@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 // Before Magick++.h: see the note on its includes in src/captcha/captcha.cpp.
@@ -47,6 +48,7 @@
 #pragma GCC diagnostic pop
 
 #include "ihome/captcha/captcha.h"
+#include "ihome/core/log.h"
 #include "ihome/core/random.h"
 #include "ihome/core/text.h"
 
@@ -58,7 +60,11 @@ constexpr size_t kMediaTokenBytes = 32;  // 43 base64url characters
 constexpr std::string_view kMediaSuffix = ".jpg";
 
 Error data_error(std::string message) { return Error{Errno::kDataErr, std::move(message), 200, 0}; }
-Error save_error() { return Error{Errno::kIoErr, "文件保存失败", 200, 0}; }
+// Logs the failing step with errno (the client only learns "IOERR").
+Error save_error(const char* step = "write") {
+  log_error(std::string("media file ") + step + " failed: " + strerror(errno));
+  return Error{Errno::kIoErr, "文件保存失败", 200, 0};
+}
 
 // ImageMagick's name of the one coder allowed to read `type`.
 const char* coder_name(ImageType type) {
@@ -339,7 +345,7 @@ Result<std::string> store_media_file(const std::string& dir, std::string_view jp
   // is neither served as /media/<name> nor removable through the API.
   const std::string temp_path = dir + "/.upload-" + random_token(12) + ".tmp";
   FileDescriptor fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return save_error();
+  if (fd.get() < 0) return save_error("create");
   TempPath temp(temp_path);  // ours from here: gone again on any failure
   // nginx serves the file under its own user: 0644 whatever the umask.
   if (::fchmod(fd.get(), 0644) != 0) return save_error();
@@ -348,7 +354,7 @@ Result<std::string> store_media_file(const std::string& dir, std::string_view jp
   if (!fd.close()) return save_error();
 
   const std::string path = dir + "/" + name;
-  if (::rename(temp.path().c_str(), path.c_str()) != 0) return save_error();
+  if (::rename(temp.path().c_str(), path.c_str()) != 0) return save_error("rename");
   temp.keep();
 
   // The rename itself is durable only once the directory is synced; the
