@@ -14,6 +14,8 @@
 // Cached answers are JSON fragments in memcached; every write that changes
 // one drops it (or bumps the search generation).  With memcached down the
 // reads answer from SQLite.
+#include <map>
+#include <optional>
 #include <string>
 
 #include "ihome/api/app.h"
@@ -63,7 +65,14 @@ std::string to_json(const std::function<void(JsonWriter&)>& write) {
 
 Reply catalog(Context& ctx, const char* key, const char* id_name, const char* name_name,
               Result<std::vector<NamedId>> (Houses::*load)(), bool public_cache) {
-  auto cached = ctx.cached(key);
+  // The catalog is seed data: it changes only with a migration, which
+  // restarts ihomed.  So each worker keeps it in memory once read (from
+  // memcached, else SQLite), sparing the hot path a round trip.
+  static std::map<std::string, std::string, std::less<>> in_process;
+  auto local = in_process.find(key);
+  std::optional<std::string> cached;
+  if (local != in_process.end()) cached = local->second;
+  else cached = ctx.cached(key);
   std::string json;
   if (cached) {
     json = std::move(*cached);
@@ -85,6 +94,7 @@ Reply catalog(Context& ctx, const char* key, const char* id_name, const char* na
     });
     ctx.remember(key, json, kCatalogTtl);
   }
+  if (local == in_process.end()) in_process.emplace(key, json);
   Reply reply = data_reply(json, rapidjson::kArrayType);
   if (public_cache) {  // API.md allows it for the area list only
     reply.headers.clear();

@@ -737,13 +737,25 @@ class CheckLoginTest(ApiTestCase):
             self.assertEqual(r.json, {"errno": 4101, "errmsg": "false"})
 
     def test_check_login_renews_the_session_ttl_on_use(self):
+        # The session was last renewed 2.5 h ago (more than a tenth of its
+        # 24 h) and has 100 s left: using it renews it to the full 24 h.
         self.c.register_user(new_mobile())
         key = "session:" + self.c.cookies["session_id"]
-        self.assertTrue(self.stack.cache_touch(key, 100))
+        data = json.loads(self.stack.cache_get(key))
+        data["renewed_at"] = int(time.time()) - 9000
+        self.stack.cache_set(key, json.dumps(data), 100)
         self.assertLessEqual(self.stack.cache_ttl(key), 100)
         self.assertOk(self.c.check_login())
         ttl = self.stack.cache_ttl(key)
         self.assertTrue(ttl is not None and ttl >= 86300, "session TTL after use: %s" % ttl)
+
+    def test_a_recently_renewed_session_is_not_rewritten_on_every_request(self):
+        # Renewal costs a memcached write; within a tenth of the TTL it is skipped.
+        self.c.register_user(new_mobile())
+        key = "session:" + self.c.cookies["session_id"]
+        self.assertTrue(self.stack.cache_touch(key, 5000))
+        self.assertOk(self.c.check_login())
+        self.assertLessEqual(self.stack.cache_ttl(key), 5000)
 
     def test_check_login_logged_in_is_exactly_0_true_with_user_id_and_name(self):
         mobile = new_mobile()
