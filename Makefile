@@ -33,7 +33,7 @@ SQL       := $(sort $(wildcard sql/*.sql))
 IHOMED    := $(BUILD)/ihomed
 UNIT      := $(BUILD)/unit_tests
 
-.PHONY: all deps run test unit asan clean format help
+.PHONY: all deps run test unit asan clean format help bench install uninstall
 all: $(IHOMED)
 
 help:
@@ -41,9 +41,14 @@ help:
 	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var})"
 	@echo "make test       build and run every test suite (unit + integration)"
 	@echo "make asan       the same tests against an ASan/UBSan build (in build-asan/)"
+	@echo "make bench      wrk the API endpoints against nginx and libfcgi ceilings; writes bench/results.md"
 	@echo "make deps       install missing Debian packages (apt-get; sudo when not root)"
 	@echo "make format     clang-format the C++ sources"
 	@echo "make clean      remove build outputs (not ./var)"
+	@echo "make install    install ihomed, the website, nginx site, units, config and scripts"
+	@echo "                (PREFIX=/usr/local DESTDIR=; as root without DESTDIR it also creates"
+	@echo "                the ihome user and /var/lib/ihome; see docs/operations.md)"
+	@echo "make uninstall  remove what make install installed (keeps data, backups, edited config)"
 
 deps:
 	@scripts/install-deps
@@ -86,10 +91,110 @@ asan:
 	IHOMED=build-asan/ihomed UNIT=build-asan/unit_tests \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-all
 
+# Own stack and data set in build/bench-var; installs wrk when missing.
+bench: $(IHOMED)
+	IHOMED=$(IHOMED) scripts/ihome-bench
+
 format:
 	clang-format -i $$(find src include tests/unit -name '*.cpp' -o -name '*.h')
 
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# ----- install / uninstall (docs/operations.md) ---------------------------------
+# `make install` copies; run as root without DESTDIR it also creates the
+# system user, the data and backup dirs and reloads systemd.  Paths inside
+# the units, the nginx site, the default config and the scripts are written
+# for PREFIX=/usr/local and rewritten here for another PREFIX.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share/ihome
+DOCDIR      ?= $(PREFIX)/share/doc/ihome
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /etc/systemd/system
+NGINXSITES  ?= $(SYSCONFDIR)/nginx/sites-available
+STATEDIR    := /var/lib/ihome
+BACKUPDIR   ?= /var/backups/ihome
+IHOME_USER  := ihome
+IHOME_GROUP := www-data
+UNITS       := ihomed.service ihome-health.service ihome-health.timer ihome-backup.service ihome-backup.timer
+SCRIPTS     := ihome-admin ihome-backup ihome-restore
+NGINX_SNIPPETS := ihome-common.conf ihome-locations.conf ihome-fastcgi.conf
+SUBST        = sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
+                   -e 's|/usr/local/share/ihome|$(DATADIR)|g' -e 's|/usr/local/share/doc/ihome|$(DOCDIR)|g' \
+                   -e 's|/etc/ihome|$(SYSCONFDIR)/ihome|g'
+
+install: $(IHOMED)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/nginx \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(NGINXSITES) $(DESTDIR)$(SYSCONFDIR)/ihome
+	install -m 0755 $(IHOMED) $(DESTDIR)$(SBINDIR)/ihomed
+	for s in $(SCRIPTS); do \
+	  $(SUBST) scripts/$$s > $(DESTDIR)$(SBINDIR)/$$s.tmp && chmod 0755 $(DESTDIR)$(SBINDIR)/$$s.tmp && \
+	  mv $(DESTDIR)$(SBINDIR)/$$s.tmp $(DESTDIR)$(SBINDIR)/$$s || exit 1; \
+	done
+	install -m 0755 scripts/ihome-gen-data $(DESTDIR)$(BINDIR)/ihome-gen-data
+	rm -rf $(DESTDIR)$(DATADIR)/www
+	cp -R nginx/www $(DESTDIR)$(DATADIR)/www
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/www
+	for f in $(NGINX_SNIPPETS); do install -m 0644 nginx/$$f $(DESTDIR)$(DATADIR)/nginx/$$f || exit 1; done
+	$(SUBST) nginx/ihome.conf > $(DESTDIR)$(DATADIR)/nginx/ihome.conf && chmod 0644 $(DESTDIR)$(DATADIR)/nginx/ihome.conf
+	$(SUBST) etc/ihomed.conf > $(DESTDIR)$(DATADIR)/ihomed.conf.default && chmod 0644 $(DESTDIR)$(DATADIR)/ihomed.conf.default
+	install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	for u in $(UNITS); do \
+	  $(SUBST) systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	@# Files an operator edits are installed only when missing.
+	@for pair in "$(DATADIR)/ihomed.conf.default $(SYSCONFDIR)/ihome/ihomed.conf" \
+	             "$(DATADIR)/nginx/ihome.conf $(NGINXSITES)/ihome.conf"; do \
+	  set -- $$pair; \
+	  if [ -e "$(DESTDIR)$$2" ]; then \
+	    cmp -s "$(DESTDIR)$$1" "$(DESTDIR)$$2" || echo "install: kept your $$2 (the new default is $$1)"; \
+	  else \
+	    install -m 0644 "$(DESTDIR)$$1" "$(DESTDIR)$$2" && echo "install: created $$2"; \
+	  fi; \
+	done
+	@if [ -z "$(DESTDIR)" ]; then \
+	  set -e; \
+	  getent group $(IHOME_GROUP) >/dev/null || groupadd --system $(IHOME_GROUP); \
+	  if ! getent passwd $(IHOME_USER) >/dev/null; then \
+	    useradd --system --user-group --home-dir $(STATEDIR) --no-create-home \
+	      --shell /usr/sbin/nologin --comment "ihome server" $(IHOME_USER); \
+	    echo "install: created system user $(IHOME_USER)"; \
+	  fi; \
+	  install -d -o $(IHOME_USER) -g $(IHOME_GROUP) -m 0750 $(STATEDIR) $(STATEDIR)/media; \
+	  install -d -o $(IHOME_USER) -g $(IHOME_USER) -m 0700 $(BACKUPDIR); \
+	  install -d -m 0755 $(SYSCONFDIR)/ihome/tls; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "install: done; next steps (enable the units and the nginx site): $(DOCDIR)/operations.md"; \
+	fi
+
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	  systemctl disable --now ihome-health.timer ihome-backup.timer ihomed.service 2>/dev/null || true; \
+	fi
+	rm -f $(DESTDIR)$(SBINDIR)/ihomed $(DESTDIR)$(BINDIR)/ihome-gen-data
+	for s in $(SCRIPTS); do rm -f $(DESTDIR)$(SBINDIR)/$$s; done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	@# Edited files stay; so does an nginx site that is enabled.
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ihome/ihomed.conf ]; then \
+	  if cmp -s $(DESTDIR)$(DATADIR)/ihomed.conf.default $(DESTDIR)$(SYSCONFDIR)/ihome/ihomed.conf; then \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/ihome/ihomed.conf; \
+	  else echo "uninstall: kept $(SYSCONFDIR)/ihome/ihomed.conf (edited)"; fi; \
+	fi
+	@site=$(DESTDIR)$(NGINXSITES)/ihome.conf; \
+	if [ -e $$site ]; then \
+	  if [ -e $(DESTDIR)$(SYSCONFDIR)/nginx/sites-enabled/ihome.conf ]; then \
+	    echo "uninstall: kept $(NGINXSITES)/ihome.conf: it is enabled (remove sites-enabled/ihome.conf, reload nginx, run again)"; \
+	  elif cmp -s $(DESTDIR)$(DATADIR)/nginx/ihome.conf $$site; then rm -f $$site; \
+	  else echo "uninstall: kept $(NGINXSITES)/ihome.conf (edited)"; fi; \
+	fi
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rmdir $(DESTDIR)$(SYSCONFDIR)/ihome/tls $(DESTDIR)$(SYSCONFDIR)/ihome 2>/dev/null || true
+	@if [ -z "$(DESTDIR)" ]; then \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "uninstall: kept the data ($(STATEDIR)), the backups ($(BACKUPDIR)) and the user $(IHOME_USER)"; \
+	fi
+
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
