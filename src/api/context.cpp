@@ -1,6 +1,8 @@
 // Worker context: see include/ihome/api/context.h.
 #include "ihome/api/context.h"
 
+#include "ihome/store/users.h"
+
 #include <cstdlib>
 #include <ctime>
 
@@ -69,7 +71,20 @@ void Context::bump_search() {
 Result<std::optional<Session>> Context::session_of(const Request& req) {
   std::string_view id = req.cookie("session_id");
   if (id.empty()) return std::optional<Session>();
-  return sessions_.load(id);
+  auto session = sessions_.load(id);
+  if (!session || !session->has_value() || !(*session)->just_renewed) return session;
+  // At each renewal (a tenth of the TTL) the account is looked at again, so
+  // a user an operator disabled loses their sessions within that time.
+  auto database = db();
+  if (!database) return database.take_error();
+  auto user = Users(**database).by_id((*session)->user_id);
+  if (!user) return user.take_error();
+  if (!*user || (*user)->disabled) {
+    Status s = sessions_.destroy(id);
+    if (!s.ok()) return s.take_error();
+    return std::optional<Session>();
+  }
+  return session;
 }
 
 Result<Session> Context::require_login(const Request& req) {

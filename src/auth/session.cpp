@@ -77,6 +77,7 @@ Result<std::optional<Session>> Sessions::load(std::string_view id) {
     session->renewed_at = now;
     Status s = cache_.set(key_of(id), session_to_json(*session), ttl_);
     if (!s.ok()) return s.take_error();
+    session->just_renewed = true;
   }
   return session;
 }

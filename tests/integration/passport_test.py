@@ -667,6 +667,21 @@ class LoginTest(ApiTestCase):
         self.assertJsonAnswer(r, 200, 4104)
         self.assertIsNone(r.cookie("session_id"))
 
+    def test_a_disabled_user_loses_their_session_at_its_next_renewal(self):
+        c = self.stack.client()
+        mobile = new_mobile()
+        c.register_user(mobile)
+        self.assertOk(c.check_login())
+        self.stack.db_execute("UPDATE users SET disabled = 1 WHERE mobile = ?", (mobile,))
+        # Sessions are checked against the account when renewed (every tenth
+        # of the TTL); make this one due for renewal.
+        key = "session:" + c.cookies["session_id"]
+        data = json.loads(self.stack.cache_get(key))
+        data["renewed_at"] = int(time.time()) - 9000
+        self.stack.cache_set(key, json.dumps(data), 3600)
+        self.assertJsonAnswer(c.check_login(), 200, 4101)
+        self.assertIsNone(self.stack.cache_get(key))
+
 
 class LoginConfiguredLimitsTest(DedicatedStack, ApiTestCase):
     """login_max_failures=3, login_window=2 s, login_lock=2 s, cookie_secure, cache_prefix."""

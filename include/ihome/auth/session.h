@@ -19,6 +19,7 @@ struct Session {
   std::string name;
   std::string mobile;
   int64_t renewed_at = 0;  // unix time the TTL was last renewed
+  bool just_renewed = false;  // not stored: load() renewed it on this request
 };
 
 // JSON encoding of a session, and its strict parse (nullopt when broken).
