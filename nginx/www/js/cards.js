@@ -1,0 +1,28 @@
+// 爱家租房 — the house card used by the home page and the search results.
+
+import { el, picture, yuan } from './ui.js';
+
+/**
+ * A card linking to the house: photo, price, landlord avatar, title, facts.
+ * stay: {sd, ed} from a date search, carried on to the booking.
+ */
+export function houseCard(h, stay) {
+  const q = new URLSearchParams({ id: String(h.house_id) });
+  if (stay && stay.sd && stay.ed) {
+    q.set('sd', stay.sd);
+    q.set('ed', stay.ed);
+  }
+  const meta = el('p', { class: 'meta' },
+    h.area_name ? el('span', { text: h.area_name }) : null,
+    el('span', { text: `${h.room_count} 间房` }),
+    el('span', { text: h.order_count > 0 ? `已入住 ${h.order_count} 次` : '新上线' }));
+  return el('a', { class: 'house-card', href: `/house.html?${q}` },
+    el('div', { class: 'photo' },
+      picture(h.img_url, h.title),
+      el('span', { class: 'price-tag' }, yuan(h.price), el('small', { text: ' /晚' })),
+      'user_avatar' in h ? picture(h.user_avatar, '房东头像', '/img/avatar.svg', { class: 'host-avatar' }) : null),
+    el('div', { class: 'body' },
+      el('h3', { text: h.title }),
+      meta,
+      h.address ? el('p', { class: 'meta', text: h.address }) : null));
+}

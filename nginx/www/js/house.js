@@ -1,0 +1,124 @@
+// 爱家租房 — house detail (ES module): photo gallery, facts, facilities,
+// landlord, comments, and the booking button.
+
+import { describe, facilities, getJSON } from './api.js';
+import {
+  byId, currentUser, el, errorState, fill, isIsoDate, mountChrome, params, picture, yuan,
+} from './ui.js';
+
+mountChrome('search');
+
+const box = byId('house');
+const houseId = params().get('id') || params().get('house_id') || '';
+
+function gallery(house) {
+  const images = house.images && house.images.length ? house.images : [null];
+  const track = el('div', { class: 'gallery-track', tabindex: '0', 'aria-label': '房源图片' });
+  images.forEach((url, i) => track.append(
+    picture(url, `${house.title}（图 ${i + 1}）`, '/img/house.svg', { loading: i ? 'lazy' : 'eager' })));
+  const counter = el('span', { class: 'gallery-count', text: `1 / ${images.length}` });
+  const wrap = el('div', { class: 'gallery' }, track, counter);
+  if (images.length > 1) {
+    const step = (d) => track.scrollBy({ left: d * track.clientWidth, behavior: 'smooth' });
+    wrap.append(
+      el('button', { type: 'button', class: 'gallery-nav prev', 'aria-label': '上一张', text: '‹', on: { click: () => step(-1) } }),
+      el('button', { type: 'button', class: 'gallery-nav next', 'aria-label': '下一张', text: '›', on: { click: () => step(1) } }));
+    track.addEventListener('scroll', () => {
+      const i = Math.round(track.scrollLeft / Math.max(1, track.clientWidth));
+      counter.textContent = `${Math.min(images.length, i + 1)} / ${images.length}`;
+    });
+  }
+  return wrap;
+}
+
+function facts(house) {
+  const stay = house.max_days > 0 ? `${house.min_days}–${house.max_days} 晚` : `${house.min_days} 晚起`;
+  const items = [
+    ['房间数', `${house.room_count} 间`],
+    ['面积', `${house.acreage} ㎡`],
+    ['户型', house.unit || '—'],
+    ['宜住', `${house.capacity} 人`],
+    ['卧床', house.beds || '—'],
+    ['押金', Number(house.deposit) > 0 ? yuan(house.deposit) : '免押金'],
+    ['入住天数', stay],
+    ['已入住', `${house.order_count} 次`],
+  ];
+  return el('dl', { class: 'facts' }, items.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }))));
+}
+
+async function facilityList(house) {
+  const catalog = await facilities();
+  const have = new Set(house.facilities || []);
+  if (!catalog) return el('p', { class: 'muted', text: '设施列表加载失败' });
+  const list = catalog.filter((f) => have.has(f.fid));
+  if (!list.length) return el('p', { class: 'muted', text: '房东暂未填写配套设施' });
+  return el('ul', { class: 'facility-list' }, list.map((f) => el('li', { text: f.name })));
+}
+
+function comments(house) {
+  const list = house.comments || [];
+  if (!list.length) return el('p', { class: 'muted', text: '暂无评价，入住后来写第一条评价吧' });
+  return el('ul', { class: 'comments', id: 'comments' }, list.map((c) => el('li', {},
+    el('div', { class: 'comment-head' },
+      el('strong', { text: c.user_name }),
+      el('time', { text: String(c.ctime || '').slice(0, 10) })),
+    el('p', { text: c.comment }))));
+}
+
+async function bookbar(house, viewerId) {
+  const price = el('div', { class: 'detail-price' }, yuan(house.price), el('small', { text: ' /晚' }));
+  let action;
+  if (viewerId === house.user_id) {
+    action = el('a', { class: 'btn btn-plain', href: '/lorders.html', text: '这是您的房源 · 查看订单' });
+  } else {
+    const q = new URLSearchParams({ house_id: String(house.hid) });
+    const stay = params();
+    if (isIsoDate(stay.get('sd')) && isIsoDate(stay.get('ed'))) {
+      q.set('sd', stay.get('sd'));
+      q.set('ed', stay.get('ed'));
+    }
+    const href = `/booking.html?${q}`;
+    const user = await currentUser();
+    action = el('a', {
+      class: 'btn btn-primary', id: 'book-btn',
+      href: user === null ? `/login.html?${new URLSearchParams({ next: href })}` : href,
+      text: '即刻预订',
+    });
+  }
+  document.body.classList.add('has-bookbar');
+  return el('aside', { class: 'bookbar', 'aria-label': '预订' }, price, action);
+}
+
+async function load() {
+  if (!/^\d+$/.test(houseId)) {
+    return fill(box, errorState('房源编号无效，请从房源列表进入'));
+  }
+  const r = await getJSON('/api/house/info', { house_id: houseId });
+  if (!r.ok) return fill(box, errorState(describe(r, 'houseInfo'), r.errno === 4002 ? null : load));
+  const viewerId = r.body.data.user_id;
+  const house = r.body.data.house;
+  document.title = `${house.title} · 爱家租房`;
+
+  const head = el('section', { class: 'detail-head' },
+    el('h1', { text: house.title }),
+    el('p', { class: 'meta' }, el('span', { text: house.address })),
+    el('p', { class: 'detail-price' }, yuan(house.price), el('small', { text: ' /晚' })));
+
+  const host = el('section', { class: 'card' },
+    el('h2', { class: 'card-title', text: '房东' }),
+    el('div', { class: 'host' },
+      picture(house.user_avatar, '房东头像', '/img/avatar.svg'),
+      el('div', {}, el('strong', { text: house.user_name }), el('span', { class: 'muted small', text: '已实名认证房东' }))));
+
+  const main = el('div', { class: 'detail-grid' },
+    head,
+    el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '房屋信息' }), facts(house)),
+    el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '配套设施' }), await facilityList(house)),
+    host,
+    el('section', { class: 'card' },
+      el('h2', { class: 'card-title', text: `住客评价（${(house.comments || []).length}）` }), comments(house)));
+
+  fill(box, gallery(house), el('div', { class: 'detail-layout' }, main, await bookbar(house, viewerId)));
+}
+
+load();

@@ -1,0 +1,142 @@
+// 爱家租房 — publish a house (ES module): every field of
+// /api/house/newhouse with facility checkboxes, then image uploads for the
+// new house.  Login and real-name verification required.
+
+import { areas, describe, facilities, getJSON, paramField, postForm, postJSON } from './api.js';
+import { checkInt, checkMoney, checkText } from './checks.js';
+import {
+  byId, clearInvalid, clearOnInput, el, fail, field, fill, formMsg, handleExpired, mountChrome,
+  requireLogin, safeMedia, setBusy, setMsg, showFileNames,
+} from './ui.js';
+
+mountChrome('host');
+showFileNames();
+
+const MAX_BYTES = 5 * 1024 * 1024;
+const form = byId('house-form');
+const imageForm = byId('image-form');
+const thumbs = byId('thumbs');
+let houseId = null;
+let uploaded = 0;
+
+async function load() {
+  await requireLogin();
+  const [profile, areaList, facilityList] = await Promise.all([getJSON('/api/profile'), areas(), facilities()]);
+  if (handleExpired(profile)) return;
+  if (profile.ok && profile.body.real_name_verified !== true) {
+    byId('verify-first').hidden = false;
+    form.querySelector('[type="submit"]').disabled = true;
+  }
+  const select = field(form, 'area_id');
+  for (const a of areaList || []) select.append(el('option', { value: a.aid, text: a.aname }));
+  if (!areaList || !facilityList) setMsg(formMsg(form), '区域或设施列表加载失败，请刷新页面', 'error');
+  fill(byId('facilities'), (facilityList || []).map((f) => el('label', { class: 'check' },
+    el('input', { type: 'checkbox', name: 'facility', value: f.fid }),
+    el('span', { text: f.name }))));
+}
+
+/** The form's values as /api/house/newhouse takes them, or a problem. */
+function readHouse() {
+  const v = (name) => String(field(form, name).value || '').trim();
+  for (const name of ['title', 'address', 'house_unit', 'beds', 'price', 'deposit']) field(form, name).value = v(name);
+  const house = {
+    title: v('title'),
+    price: v('price'),
+    area_id: v('area_id'),
+    address: v('address'),
+    room_count: v('room_count'),
+    acreage: v('acreage'),
+    house_unit: v('house_unit'),
+    house_capacity: v('house_capacity'),
+    beds: v('beds'),
+    deposit: v('deposit') || '0',
+    min_days: v('min_days') || '1',
+    max_days: v('max_days') || '0',
+    facility: [...form.querySelectorAll('input[name="facility"]:checked')].map((c) => Number(c.value)),
+  };
+  const bad =
+    checkText('title', house.title, 1, 64, '房源标题') ||
+    checkMoney('price', house.price, 0.01, 1000000, '每晚价格') ||
+    checkMoney('deposit', house.deposit, 0, 1000000, '押金') ||
+    (house.area_id ? null : { name: 'area_id', text: '请选择所在区域' }) ||
+    checkText('address', house.address, 1, 256, '详细地址') ||
+    checkInt('room_count', house.room_count, 1, 100, '房间数') ||
+    checkInt('acreage', house.acreage, 1, 100000, '面积') ||
+    checkText('house_unit', house.house_unit, 0, 64, '户型') ||
+    checkInt('house_capacity', house.house_capacity, 1, 100, '宜住人数') ||
+    checkText('beds', house.beds, 0, 64, '卧床配置') ||
+    checkInt('min_days', house.min_days, 1, 3650, '最少入住天数') ||
+    checkInt('max_days', house.max_days, 0, 3650, '最多入住天数') ||
+    (Number(house.max_days) !== 0 && Number(house.max_days) < Number(house.min_days)
+      ? { name: 'max_days', text: '最多入住天数不能少于最少入住天数（0 表示不限）' } : null);
+  return { house, bad };
+}
+
+clearOnInput(form);
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const submit = form.querySelector('[type="submit"]');
+  if (submit.disabled) return;
+  clearInvalid(form);
+  const { house, bad } = readHouse();
+  if (bad) return fail(form, bad.text, bad.name);
+
+  setBusy(submit, true, '提交中…');
+  const r = await postJSON('/api/house/newhouse', house);
+  setBusy(submit, false);
+  if (handleExpired(r)) return;
+  if (!r.ok) {
+    if (r.errno === 4105) byId('verify-first').hidden = false;
+    let name = paramField(r);
+    if (name === 'district') name = 'area_id';
+    if (name === 'facility') return fail(form, '所选设施无效，请刷新页面后重试');
+    return fail(form, describe(r, 'newhouse'), field(form, name) ? name : undefined);
+  }
+  houseId = r.body.house_id;
+  byId('house_id').value = String(houseId);
+  form.hidden = true;
+  byId('image-step').hidden = false;
+  byId('step-info').removeAttribute('aria-current');
+  byId('step-info').classList.add('done');
+  byId('step-images').setAttribute('aria-current', 'step');
+  byId('done-link').href = `/house.html?id=${encodeURIComponent(houseId)}`;
+  setMsg(formMsg(imageForm), '房源信息已保存，请上传几张好看的照片', 'ok');
+  window.scrollTo({ top: 0 });
+});
+
+imageForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const submit = imageForm.querySelector('[type="submit"]');
+  if (submit.disabled || !houseId) return;
+  clearInvalid(imageForm);
+  const input = field(imageForm, 'house_image');
+  const files = [...input.files];
+  if (!files.length) return fail(imageForm, '请先选择图片', 'house_image');
+  const tooBig = files.find((f) => f.size > MAX_BYTES);
+  if (tooBig) return fail(imageForm, `图片“${tooBig.name}”超过 5 MB`, 'house_image');
+
+  setBusy(submit, true, '上传中…');
+  let failed = '';
+  for (const file of files) {
+    const data = new FormData();
+    data.append('house_id', String(houseId));
+    data.append('house_image', file);
+    const r = await postForm('/api/house/image', data);
+    if (handleExpired(r)) return;
+    if (!r.ok) {
+      failed = `“${file.name}”上传失败：${describe(r, 'houseImage')}`;
+      break;
+    }
+    uploaded += 1;
+    thumbs.append(el('li', {},
+      el('img', { src: safeMedia(r.body.url) || '/img/house.svg', alt: `房源图片 ${uploaded}` }),
+      uploaded === 1 ? el('span', { class: 'cover', text: '封面' }) : null));
+  }
+  setBusy(submit, false);
+  imageForm.reset();
+  byId('house_id').value = String(houseId);
+  if (failed) return fail(imageForm, failed, 'house_image');
+  setMsg(formMsg(imageForm), `已上传 ${uploaded} 张图片`, 'ok');
+});
+
+load();

@@ -1,0 +1,139 @@
+// 爱家租房 — orders (ES module).  orders.html: the guest's bookings (cancel,
+// comment); lorders.html: orders on my houses (accept, reject with a reason).
+// Login required.
+
+import { describe, getJSON, postJSON } from './api.js';
+import { checkText } from './checks.js';
+import {
+  ORDER_STATUS, byId, clearInvalid, el, emptyState, errorState, fail, field, fill, handleExpired,
+  mountChrome, params, picture, requireLogin, setBusy, setMsg, shortDate, skeleton, yuan,
+} from './ui.js';
+
+mountChrome('orders');
+
+const list = byId('orders');
+const pager = byId('pager');
+const role = list.dataset.role === 'landlord' ? 'landlord' : 'custom';
+
+/** A small form under an order: a textarea and a submit button. */
+function textForm(order, { name, label, placeholder, max, button, url, success }) {
+  const msg = el('p', { class: 'form-msg form-level', 'aria-live': 'polite' });
+  const id = `${name}-${order.order_id}`;
+  const form = el('form', { class: 'row-form', novalidate: true },
+    el('div', { class: 'field' },
+      el('label', { for: id, text: label }),
+      el('textarea', { id, name, maxlength: String(max), placeholder, required: true })),
+    msg,
+    el('button', { type: 'submit', class: 'btn btn-primary btn-sm', text: button }));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const submit = form.querySelector('[type="submit"]');
+    if (submit.disabled) return;
+    clearInvalid(form);
+    const text = field(form, name).value.trim();
+    const bad = checkText(name, text, 1, max, label);
+    if (bad) return fail(form, bad.text, name);
+    setBusy(submit, true, '提交中…');
+    const r = await postJSON(url, { order_id: order.order_id, [name]: text });
+    setBusy(submit, false);
+    if (handleExpired(r)) return;
+    if (!r.ok) return fail(form, describe(r, 'orderAction'), r.errno === 4103 ? name : undefined);
+    setMsg(msg, success, 'ok');
+    setTimeout(load, 600);
+  });
+  return form;
+}
+
+/** A button that posts {order_id} and reloads the list. */
+function actionButton(order, text, url, cls, confirmText, msg) {
+  const b = el('button', { type: 'button', class: `btn ${cls}`, text });
+  b.addEventListener('click', async () => {
+    if (confirmText && !window.confirm(confirmText)) return;
+    setBusy(b, true, '处理中…');
+    const r = await postJSON(url, { order_id: order.order_id });
+    setBusy(b, false);
+    if (handleExpired(r)) return;
+    if (!r.ok) return setMsg(msg, describe(r, 'orderAction'), 'error');
+    load();
+  });
+  return b;
+}
+
+function orderCard(o) {
+  const status = ORDER_STATUS[o.status] || { text: o.status, tone: 'off' };
+  const href = `/house.html?id=${encodeURIComponent(o.house_id)}`;
+  const msg = el('p', { class: 'form-msg form-level', 'aria-live': 'polite' });
+  const actions = el('div', { class: 'row-actions' });
+  const extra = [];
+
+  if (o.comment && o.status === 'COMPLETE') extra.push(el('p', { class: 'row-note' }, '评价：', o.comment));
+  if (o.comment && o.status === 'REJECTED') extra.push(el('p', { class: 'row-note' }, '拒单原因：', o.comment));
+
+  if (role === 'custom') {
+    if (o.status === 'WAIT_ACCEPT') {
+      actions.append(actionButton(o, '取消订单', '/api/order/cancel', 'btn-plain', '确定取消这个订单吗？', msg));
+    } else if (o.status === 'WAIT_COMMENT') {
+      extra.push(textForm(o, {
+        name: 'comment', label: '写评价', placeholder: '说说这次入住的感受，帮助其他房客', max: 1024,
+        button: '发表评价', url: '/api/order/comment', success: '评价已发表，感谢！',
+      }));
+    }
+  } else if (o.status === 'WAIT_ACCEPT') {
+    const reject = textForm(o, {
+      name: 'reject_reason', label: '拒单原因', placeholder: '告诉房客为什么无法接单', max: 256,
+      button: '确认拒单', url: '/api/order/reject', success: '已拒单',
+    });
+    reject.hidden = true;
+    actions.append(
+      actionButton(o, '接单', '/api/order/accept', 'btn-primary', null, msg),
+      el('button', { type: 'button', class: 'btn btn-plain', text: '拒单', on: {
+        click: () => { reject.hidden = !reject.hidden; if (!reject.hidden) field(reject, 'reject_reason').focus(); },
+      } }));
+    extra.push(reject);
+  }
+
+  return el('article', { class: 'row-card order-card', dataset: { orderId: o.order_id, status: o.status } },
+    el('div', { class: 'order-top' },
+      el('a', { class: 'thumb', href, tabindex: '-1', 'aria-hidden': 'true' }, picture(o.img_url, '')),
+      el('div', { class: 'row-main' },
+        el('div', { class: 'row-title' },
+          el('h3', {}, el('a', { href, text: o.title })),
+          el('span', { class: 'badge', dataset: { tone: status.tone }, text: status.text })),
+        el('p', { class: 'meta' },
+          el('span', { text: `${shortDate(o.start_date)} – ${shortDate(o.end_date)}` }),
+          el('span', { text: `${o.days} 晚` })),
+        el('p', { class: 'meta' },
+          el('span', { class: 'row-price', text: yuan(o.amount) }),
+          el('span', { text: `下单于 ${String(o.ctime || '').slice(0, 16)}` })))),
+    extra, msg, actions.childElementCount ? actions : null);
+}
+
+function renderPager(page, total) {
+  if (total <= 1) return fill(pager);
+  const link = (p, text) => el('a', { href: `?p=${p}`, text });
+  fill(pager,
+    page > 1 ? link(page - 1, '‹ 上一页') : el('span', { class: 'disabled', text: '‹ 上一页' }),
+    el('span', { 'aria-current': 'page', text: `${page} / ${total}` }),
+    page < total ? link(page + 1, '下一页 ›') : el('span', { class: 'disabled', text: '下一页 ›' }));
+}
+
+async function load() {
+  await requireLogin();
+  const page = Math.max(1, parseInt(params().get('p') || '1', 10) || 1);
+  if (!list.childElementCount) fill(list, skeleton(2));
+  const r = await getJSON('/api/order/my', { role, p: page });
+  if (handleExpired(r)) return;
+  if (!r.ok) return fill(list, errorState(describe(r), load));
+  const data = r.body.data || {};
+  const orders = data.orders || [];
+  if (!orders.length) {
+    fill(list, role === 'custom'
+      ? emptyState('还没有预订', '去看看心仪的房源吧', el('a', { class: 'btn btn-primary', href: '/search.html', text: '去找房' }))
+      : emptyState('还没有客户订单', '房客预订您的房源后会显示在这里'));
+  } else {
+    fill(list, orders.map(orderCard));
+  }
+  renderPager(page, Number(data.total_page) || 0);
+}
+
+load();
