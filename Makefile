@@ -39,7 +39,7 @@ all: $(IHOMED)
 help:
 	@echo "make            build $(IHOMED)"
 	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var})"
-	@echo "make test       build and run every test suite (unit + integration)"
+	@echo "make test       build and run every test suite (unit, integration, e2e, ops)"
 	@echo "make asan       the same tests against an ASan/UBSan build (in build-asan/)"
 	@echo "make bench      wrk the API endpoints against nginx and libfcgi ceilings; writes bench/results.md"
 	@echo "make deps       install missing Debian packages (apt-get; sudo when not root)"
