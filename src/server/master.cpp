@@ -169,9 +169,6 @@ void Master::shutdown() {
 }
 
 int Master::run() {
-  // A shell starts background jobs with SIGINT ignored, and an ignored
-  // signal is discarded before sigtimedwait() could see it: take them back.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);

@@ -12,7 +12,9 @@ import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
-export const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+// Screenshots go to build/screenshots, so a test run leaves the tree clean;
+// SCREENSHOTS_DIR=docs/screenshots refreshes the pictures the README shows.
+export const SHOTS = path.resolve(ROOT, process.env.SCREENSHOTS_DIR || path.join('build', 'screenshots'));
 
 export const URL_BASE = process.env.IHOME_URL;
 export const MEMCACHED = process.env.IHOME_MEMCACHED;

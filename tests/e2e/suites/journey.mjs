@@ -2,7 +2,7 @@
 // newcomer registers, verifies their real name, publishes a house with a
 // photo; a second person finds it by area and dates, books it; the landlord
 // accepts; the guest comments; the comment shows on the house page.  Each
-// page it passes is photographed into docs/screenshots/.
+// page it passes is photographed into build/screenshots/ (or $SCREENSHOTS_DIR).
 
 import assert from 'node:assert/strict';
 import {

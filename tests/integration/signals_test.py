@@ -1,0 +1,125 @@
+"""The ihomed master on its own (no nginx): signals, respawn and reload, as
+ARCHITECTURE.md describes them.  Each test starts ihomed directly on a
+socket in a temp dir; memcached is not needed for any of this."""
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+IHOMED = os.path.abspath(os.environ.get("IHOMED", "build/ihomed"))
+
+
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(entry))
+    return sorted(out)
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+class Master(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ihome-signals-")
+        self.sock = os.path.join(self.dir, "ihomed.sock")
+        self.conf = os.path.join(self.dir, "ihomed.conf")
+        self.write_config(workers=2)
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        subprocess.run(["rm", "-rf", self.dir])
+
+    def write_config(self, workers):
+        with open(self.conf, "w") as f:
+            f.write("socket = %s\nworkers = %d\ndb = %s/ihome.db\nmedia_dir = %s/media\n"
+                    "secret_key_file = %s/secret.key\nmemcached = %s/none.sock\n"
+                    % (self.sock, workers, self.dir, self.dir, self.dir, self.dir))
+
+    def start(self, ignore_sigint=False):
+        def prepare():
+            os.setsid()
+            if ignore_sigint:  # what a shell does to a background job
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IHOME_")}
+        self.proc = subprocess.Popen([IHOMED, "--config", self.conf], env=env, preexec_fn=prepare,
+                                     stderr=open(os.path.join(self.dir, "log"), "w"))
+        self.assertTrue(wait_for(lambda: os.path.exists(self.sock) and len(children(self.proc.pid)) == 2),
+                        "ihomed did not start two workers")
+
+    def test_sigint_stops_the_master_even_when_started_with_sigint_ignored(self):
+        # A shell starts background jobs (make run's) with SIGINT ignored;
+        # the master keeps it blocked, so Ctrl-C still reaches sigtimedwait.
+        self.start(ignore_sigint=True)
+        workers = children(self.proc.pid)
+        self.proc.send_signal(signal.SIGINT)
+        self.assertEqual(self.proc.wait(timeout=10), 0)
+        self.assertFalse(os.path.exists(self.sock), "the socket file was left behind")
+        for pid in workers:
+            self.assertFalse(os.path.exists("/proc/%d" % pid) and open("/proc/%d/stat" % pid).read().split()[2] != "Z",
+                             "worker %d outlived its master" % pid)
+
+    def test_a_killed_worker_is_replaced(self):
+        self.start()
+        before = children(self.proc.pid)
+        os.kill(before[0], signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: len(children(self.proc.pid)) == 2 and children(self.proc.pid) != before))
+        self.assertNotIn(before[0], children(self.proc.pid))
+
+    def test_sighup_rereads_the_config_and_replaces_the_workers(self):
+        self.start()
+        before = set(children(self.proc.pid))
+        self.write_config(workers=3)
+        self.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_for(lambda: len(children(self.proc.pid)) == 3 and
+                                 not before & set(children(self.proc.pid))),
+                        "workers after SIGHUP: %s (before %s)" % (children(self.proc.pid), before))
+
+    def test_a_bad_config_on_sighup_keeps_the_running_one(self):
+        self.start()
+        with open(self.conf, "a") as f:
+            f.write("workers = many\n")
+        self.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        self.assertIsNone(self.proc.poll())
+        self.assertEqual(len(children(self.proc.pid)), 2)
+
+    def test_workers_die_with_a_killed_master(self):
+        self.start()
+        workers = children(self.proc.pid)
+        self.proc.kill()
+        self.proc.wait()
+        def gone():
+            return all(not os.path.exists("/proc/%d" % pid) for pid in workers)
+        self.assertTrue(wait_for(gone), "workers outlived a SIGKILLed master")
+
+    def test_a_second_ihomed_refuses_a_socket_in_use(self):
+        self.start()
+        second = subprocess.run([IHOMED, "--config", self.conf], capture_output=True, text=True, timeout=10)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn("another process is listening", second.stderr)
+        self.assertIsNone(self.proc.poll())
+
+
+if __name__ == "__main__":
+    unittest.main()
