@@ -9,6 +9,7 @@ HTTP client with a cookie jar that follows the `_xsrf` / `X-XSRFToken` conventio
 """
 
 import atexit
+import datetime
 import http.client
 import itertools
 import json
@@ -718,3 +719,37 @@ class ApiTestCase(unittest.TestCase):
         self.assertEqual(c["attrs"].get("path"), "/", "session_id not Path=/: " + c["raw"])
         self.assertFalse(cookie_is_expired(c), "session_id cookie already expired: " + c["raw"])
         return c["value"]
+
+
+# ----- request bodies and ids shared by the suites ----------------------------------------
+
+def multipart(fields=(), files=()):
+    """A multipart/form-data body and its Content-Type: `fields` are (name, text),
+    `files` are (name, filename, content type, bytes)."""
+    boundary = "----ihome" + uuid.uuid4().hex
+    body = b""
+    for name, value in fields:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (boundary, name)).encode()
+        body += value.encode() + b"\r\n"
+    for name, filename, ctype, data in files:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                 "Content-Type: %s\r\n\r\n" % (boundary, name, filename, ctype)).encode()
+        body += data + b"\r\n"
+    body += ("--%s--\r\n" % boundary).encode()
+    return body, "multipart/form-data; boundary=" + boundary
+
+
+def id_card(base17):
+    """An 18-character PRC id card: `base17` plus its ISO 7064 MOD 11-2 check character."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(c) * w for c, w in zip(base17, weights))
+    return base17 + "10X98765432"[total % 11]
+
+
+_id_card_counter = itertools.count()
+
+
+def new_id_card():
+    """A valid id card number never handed out before in this process."""
+    born = datetime.date(1960, 1, 1) + datetime.timedelta(days=next(_id_card_counter))
+    return id_card("110105" + born.strftime("%Y%m%d") + "002")

@@ -21,7 +21,7 @@ import uuid
 import zlib
 
 import harness
-from harness import ApiTestCase, new_mobile
+from harness import ApiTestCase, id_card, multipart, new_id_card, new_mobile
 
 STACK = None
 
@@ -101,35 +101,6 @@ def jpeg_size(data):
             return w, h
         i += 2 + length
     raise AssertionError("no SOF segment")
-
-
-def multipart(fields=(), files=()):
-    boundary = "----ihome" + uuid.uuid4().hex
-    body = b""
-    for name, value in fields:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (boundary, name)).encode()
-        body += value.encode() + b"\r\n"
-    for name, filename, ctype, data in files:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                 "Content-Type: %s\r\n\r\n" % (boundary, name, filename, ctype)).encode()
-        body += data + b"\r\n"
-    body += ("--%s--\r\n" % boundary).encode()
-    return body, "multipart/form-data; boundary=" + boundary
-
-
-def id_card(base17):
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(int(c) * w for c, w in zip(base17, weights))
-    return base17 + "10X98765432"[total % 11]
-
-
-_id_card_counter = itertools.count()
-
-
-def new_id_card():
-    """A valid id card number never handed out before in this process."""
-    born = datetime.date(1960, 1, 1) + datetime.timedelta(days=next(_id_card_counter))
-    return id_card("110105" + born.strftime("%Y%m%d") + "002")
 
 
 # ----- request bodies -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import uuid
 import zlib
 
 import harness
-from harness import ApiTestCase, new_mobile
+from harness import ApiTestCase, id_card, multipart, new_id_card, new_mobile
 
 STACK = None
 UPLOAD_MAX = 1 << 20  # this module's stack accepts 1 MiB images, to test the limit cheaply
@@ -89,26 +89,6 @@ def jpeg_app_segments(data):
             out.append((marker, data[i + 4:i + 2 + length]))
         i += 2 + length
     return out
-
-
-def multipart(fields=(), files=()):
-    boundary = "----ihome" + uuid.uuid4().hex
-    body = b""
-    for name, value in fields:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (boundary, name)).encode()
-        body += value.encode() + b"\r\n"
-    for name, filename, ctype, data in files:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                 "Content-Type: %s\r\n\r\n" % (boundary, name, filename, ctype)).encode()
-        body += data + b"\r\n"
-    body += ("--%s--\r\n" % boundary).encode()
-    return body, "multipart/form-data; boundary=" + boundary
-
-
-def id_card(base17):
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(int(c) * w for c, w in zip(base17, weights))
-    return base17 + "10X98765432"[total % 11]
 
 
 class ProfileCase(ApiTestCase):
