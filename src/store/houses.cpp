@@ -40,24 +40,16 @@ const std::string& summary_select() {
 Result<std::vector<HouseSummary>> summaries(Result<Stmt> stmt) {
   if (!stmt) return stmt.take_error();
   std::vector<HouseSummary> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.take_error();
-    if (!*row) break;
-    out.push_back(read_summary(*stmt));
-  }
+  Status s = stmt->each([&](const Stmt& row) { out.push_back(read_summary(row)); });
+  if (!s.ok()) return s.take_error();
   return out;
 }
 
 Result<std::vector<NamedId>> named_ids(Result<Stmt> stmt) {
   if (!stmt) return stmt.take_error();
   std::vector<NamedId> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.take_error();
-    if (!*row) break;
-    out.push_back({stmt->int64(0), stmt->text(1)});
-  }
+  Status s = stmt->each([&](const Stmt& row) { out.push_back({row.int64(0), row.text(1)}); });
+  if (!s.ok()) return s.take_error();
   return out;
 }
 
@@ -187,12 +179,8 @@ Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
   if (!s) return s.take_error();
   s->bind(1, user_id);
   std::vector<int64_t> out;
-  for (;;) {
-    auto row = s->step();
-    if (!row) return row.take_error();
-    if (!*row) break;
-    out.push_back(s->int64(0));
-  }
+  Status done = s->each([&](const Stmt& row) { out.push_back(row.int64(0)); });
+  if (!done.ok()) return done.take_error();
   return out;
 }
 
@@ -227,34 +215,23 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   auto images = db_.prepare("SELECT file FROM house_images WHERE house_id = ?1 ORDER BY id");
   if (!images) return images.take_error();
   images->bind(1, house_id);
-  for (;;) {
-    auto r = images->step();
-    if (!r) return r.take_error();
-    if (!*r) break;
-    d.images.push_back(images->text(0));
-  }
+  Status done = images->each([&](const Stmt& row) { d.images.push_back(row.text(0)); });
+  if (!done.ok()) return done.take_error();
   auto facilities = db_.prepare(
       "SELECT facility_id FROM house_facilities WHERE house_id = ?1 ORDER BY facility_id");
   if (!facilities) return facilities.take_error();
   facilities->bind(1, house_id);
-  for (;;) {
-    auto r = facilities->step();
-    if (!r) return r.take_error();
-    if (!*r) break;
-    d.facilities.push_back(facilities->int64(0));
-  }
+  done = facilities->each([&](const Stmt& row) { d.facilities.push_back(row.int64(0)); });
+  if (!done.ok()) return done.take_error();
   auto comments = db_.prepare(
       "SELECT u.name, o.updated_at, o.comment FROM orders o JOIN users u ON u.id = o.user_id "
       "WHERE o.house_id = ?1 AND o.status = 'COMPLETE' AND o.comment IS NOT NULL "
       "ORDER BY o.updated_at DESC, o.id DESC LIMIT ?2");
   if (!comments) return comments.take_error();
   comments->bind(1, house_id).bind(2, kMaxComments);
-  for (;;) {
-    auto r = comments->step();
-    if (!r) return r.take_error();
-    if (!*r) break;
-    d.comments.push_back({comments->text(0), comments->text(1), comments->text(2)});
-  }
+  done = comments->each(
+      [&](const Stmt& row) { d.comments.push_back({row.text(0), row.text(1), row.text(2)}); });
+  if (!done.ok()) return done.take_error();
   return std::optional<HouseDetail>(std::move(d));
 }
 

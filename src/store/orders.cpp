@@ -157,24 +157,22 @@ Result<OrderPage> Orders::list(int64_t user_id, OrderRole role, int64_t page) {
   auto list = db_.prepare(list_sql);
   if (!list) return list.take_error();
   list->bind(1, user_id).bind(2, kPageSize).bind(3, (page - 1) * kPageSize);
-  for (;;) {
-    auto r = list->step();
-    if (!r) return r.take_error();
-    if (!*r) break;
+  Status done = list->each([&](const Stmt& row) {
     OrderRow o;
-    o.id = list->int64(0);
-    o.house_id = list->int64(1);
-    o.title = list->text(2);
-    if (!list->is_null(3)) o.image = list->text(3);
-    o.start_date = list->text(4);
-    o.end_date = list->text(5);
-    o.created_at = list->text(6);
-    o.days = list->int64(7);
-    o.amount = list->int64(8);
-    o.status = list->text(9);
-    if (!list->is_null(10)) o.comment = list->text(10);
+    o.id = row.int64(0);
+    o.house_id = row.int64(1);
+    o.title = row.text(2);
+    if (!row.is_null(3)) o.image = row.text(3);
+    o.start_date = row.text(4);
+    o.end_date = row.text(5);
+    o.created_at = row.text(6);
+    o.days = row.int64(7);
+    o.amount = row.int64(8);
+    o.status = row.text(9);
+    if (!row.is_null(10)) o.comment = row.text(10);
     out.orders.push_back(std::move(o));
-  }
+  });
+  if (!done.ok()) return done.take_error();
   return out;
 }
 

@@ -39,6 +39,16 @@ class Stmt {
   Result<bool> step();
   // Runs to completion (INSERT/UPDATE/DELETE).
   Status run();
+  // Calls `row` for every remaining row.
+  template <typename RowFn>
+  Status each(RowFn&& row) {
+    for (;;) {
+      auto more = step();
+      if (!more) return more.take_error();
+      if (!*more) return Status::OK();
+      row(*this);
+    }
+  }
 
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) const;
