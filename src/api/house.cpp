@@ -44,11 +44,6 @@ constexpr int64_t kMaxDays = 3650;
 
 std::string info_key(int64_t id) { return "house:" + std::to_string(id); }
 
-void write_media(JsonWriter& w, const std::optional<std::string>& file) {
-  if (file) write_string(w, media_url(*file));
-  else w.Null();
-}
-
 // {errno, errmsg, data: <raw JSON>} — for answers assembled from a cached fragment.
 Reply data_reply(const std::string& data_json, rapidjson::Type type) {
   return ok_reply([&](JsonWriter& w) {
@@ -224,10 +219,10 @@ void write_summary(JsonWriter& w, const HouseSummary& h, bool list_fields) {
   w.Key("order_count");
   w.Int64(h.order_count);
   w.Key("img_url");
-  write_media(w, h.image);
+  write_media_url(w, h.image);
   if (list_fields) {
     w.Key("user_avatar");
-    write_media(w, h.owner_avatar);
+    write_media_url(w, h.owner_avatar);
   }
   w.Key("ctime");
   write_string(w, h.created_at);
@@ -260,7 +255,7 @@ std::string detail_json(const HouseDetail& d) {
     w.Key("user_name");
     write_string(w, d.user_name);
     w.Key("user_avatar");
-    write_media(w, d.user_avatar);
+    write_media_url(w, d.user_avatar);
     w.Key("title");
     write_string(w, d.title);
     w.Key("price");
@@ -355,7 +350,7 @@ Reply house_index(Context& ctx, Request&) {
       w.Key("title");
       write_string(w, h.title);
       w.Key("img_url");
-      write_media(w, h.image);
+      write_media_url(w, h.image);
       w.EndObject();
     }
     w.EndArray();

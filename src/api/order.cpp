@@ -75,8 +75,7 @@ Reply my_orders(Context& ctx, Request& req) {
       w.Key("title");
       write_string(w, o.title);
       w.Key("img_url");
-      if (o.image) write_string(w, media_url(*o.image));
-      else w.Null();
+      write_media_url(w, o.image);
       w.Key("start_date");
       write_string(w, o.start_date);
       w.Key("end_date");

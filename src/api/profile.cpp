@@ -24,11 +24,6 @@ namespace {
 
 constexpr size_t kAvatarSide = 256;
 
-void write_avatar(JsonWriter& w, const std::optional<std::string>& file) {
-  if (file) write_string(w, media_url(*file));
-  else w.Null();
-}
-
 Reply profile(Context& ctx, Request& req) {
   TRY_ASSIGN(session, ctx.require_login(req));
   TRY_ASSIGN(db, ctx.db());
@@ -43,7 +38,7 @@ Reply profile(Context& ctx, Request& req) {
     w.Key("mobile");
     write_string(w, user->mobile);
     w.Key("avatar");
-    write_avatar(w, user->avatar);
+    write_media_url(w, user->avatar);
     w.Key("real_name_verified");
     w.Bool(user->real_name_verified);
     w.Key("data");
@@ -55,7 +50,7 @@ Reply profile(Context& ctx, Request& req) {
     w.Key("mobile");
     write_string(w, user->mobile);
     w.Key("avatar");
-    write_avatar(w, user->avatar);
+    write_media_url(w, user->avatar);
     w.EndObject();
   });
 }
@@ -158,6 +153,11 @@ Reply set_auth(Context& ctx, Request& req) {
 }  // namespace
 
 std::string media_url(std::string_view file) { return "/media/" + std::string(file); }
+
+void write_media_url(JsonWriter& w, const std::optional<std::string>& file) {
+  if (file) write_string(w, media_url(*file));
+  else w.Null();
+}
 
 void add_profile_routes(Router& router, Context& ctx) {
   router.add("GET", "/api/profile", bind_handler(ctx, profile));

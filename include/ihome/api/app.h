@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,8 @@ void forget_house(Context& ctx, int64_t house_id);
 
 // "/media/<file>": the URL nginx serves an uploaded file under.
 std::string media_url(std::string_view file);
+// Writes media_url(*file), or null when there is no file.
+void write_media_url(JsonWriter& w, const std::optional<std::string>& file);
 
 // All routes of the API.
 Router make_router(Context& ctx);
