@@ -32,6 +32,26 @@ Result<const RealNameKeys*> Context::real_name_keys() {
   return &*keys_;
 }
 
+Result<const Generations*> Context::generations() {
+  auto database = db();
+  if (!database) return database.take_error();
+  Status s = gens_.refresh(**database);
+  if (!s.ok()) return s.take_error();
+  if (gens_.epoch() != gens_epoch_) {
+    local_.clear();
+    gens_epoch_ = gens_.epoch();
+  }
+  return &gens_;
+}
+
+Result<const AvailabilityIndex*> Context::search_index() {
+  auto database = db();
+  if (!database) return database.take_error();
+  Status s = index_.sync(**database);
+  if (!s.ok()) return s.take_error();
+  return &index_.index();
+}
+
 std::optional<std::string> Context::cached(std::string_view key) {
   auto v = cache_->get(key);
   if (!v) return std::nullopt;

@@ -9,12 +9,15 @@
 //   GET  /api/house/my                      my houses        (login)
 //   GET  /api/house/info?house_id=          detail           (cached)
 //   GET  /api/house/index                   top 5 booked     (cached)
-//   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (cached by generation)
+//   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (index, cached)
 //
-// Cached answers are JSON fragments in memcached; every write that changes
-// one drops it (or bumps the search generation).  With memcached down the
-// reads answer from SQLite.
+// Public answers are JSON fragments kept in the worker (valid while the
+// SQLite generations they were built from hold: a write by anyone shows at
+// once) and, for the costlier ones, in memcached under those generations;
+// the search answers from the worker's availability index (src/search/).
+// With memcached down the reads answer from SQLite.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,7 +39,6 @@ namespace {
 constexpr int kCatalogTtl = 3600;
 constexpr int kInfoTtl = 3600;
 constexpr int kIndexTtl = 600;
-constexpr int kSearchTtl = 300;
 constexpr int64_t kMaxImages = 20;
 constexpr size_t kHouseImageSide = 1600;
 constexpr int64_t kMaxYuanFen = 1'000'000 * 100;
@@ -59,26 +61,44 @@ std::string to_json(const std::function<void(JsonWriter&)>& write) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Read-through of the read path (ARCHITECTURE.md): the worker's own cache,
+// valid while the SQLite generations of `mask` hold; then, when
+// `shared_ttl` > 0, memcached under the key plus those generations (so an
+// entry of an older state is never read); then `build` from SQLite.
+// `build` answers nullopt for "no such thing", which is not cached.
+Result<std::optional<std::string>> read_through(
+    Context& ctx, const std::string& key, GenMask mask, int shared_ttl,
+    const std::function<Result<std::optional<std::string>>()>& build) {
+  auto gens = ctx.generations();  // before anything a fragment is built from
+  if (!gens) return gens.take_error();
+  if (const std::string* hit = ctx.local().get(key, **gens)) return std::optional<std::string>(*hit);
+  std::string shared_key;
+  if (shared_ttl > 0) {
+    shared_key = key + "@" + (*gens)->stamp(mask);
+    if (auto cached = ctx.cached(shared_key)) {
+      ctx.local().put(key, *cached, mask, **gens);
+      return std::optional<std::string>(std::move(*cached));
+    }
+  }
+  auto built = build();
+  if (!built || !*built) return built;
+  if (shared_ttl > 0) ctx.remember(shared_key, **built, shared_ttl);
+  ctx.local().put(key, **built, mask, **gens);
+  return built;
+}
+
 Reply catalog(Context& ctx, const char* key, const char* id_name, const char* name_name,
               Result<std::vector<NamedId>> (Houses::*load)(), bool public_cache) {
-  // The catalog is seed data: it changes only with a migration, which
-  // restarts ihomed.  So each worker keeps it in memory once read (from
-  // memcached, else SQLite), sparing the hot path a round trip.
-  static std::map<std::string, std::string, std::less<>> in_process;
-  auto local = in_process.find(key);
-  std::optional<std::string> cached;
-  if (local != in_process.end()) cached = local->second;
-  else cached = ctx.cached(key);
-  std::string json;
-  if (cached) {
-    json = std::move(*cached);
-  } else {
-    TRY_ASSIGN(db, ctx.db());
-    Houses houses(*db);
-    TRY_ASSIGN(rows, (houses.*load)());
-    json = to_json([&](JsonWriter& w) {
+  auto json = read_through(ctx, key, gen_bit(GenKind::kCatalog), 0,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    Houses houses(**db);
+    auto rows = (houses.*load)();
+    if (!rows) return rows.take_error();
+    return std::optional<std::string>(to_json([&](JsonWriter& w) {
       w.StartArray();
-      for (const NamedId& r : rows) {
+      for (const NamedId& r : *rows) {
         w.StartObject();
         w.Key(id_name);
         w.Int64(r.id);
@@ -87,11 +107,10 @@ Reply catalog(Context& ctx, const char* key, const char* id_name, const char* na
         w.EndObject();
       }
       w.EndArray();
-    });
-    ctx.remember(key, json, kCatalogTtl);
-  }
-  if (local == in_process.end()) in_process.emplace(key, json);
-  Reply reply = data_reply(json, rapidjson::kArrayType);
+    }));
+  });
+  if (!json) return error_reply(json.error());
+  Reply reply = data_reply(**json, rapidjson::kArrayType);
   if (public_cache) {  // API.md allows it for the area list only
     reply.headers.clear();
     reply.add_header("Cache-Control", "public, max-age=3600");
@@ -312,51 +331,54 @@ Reply house_info(Context& ctx, Request& req) {
   auto session = ctx.session_of(req);
   if (session && session->has_value()) viewer = (*session)->user_id;
 
-  auto cached = ctx.cached(info_key(house_id));
-  std::string json;
-  if (cached) {
-    json = std::move(*cached);
-  } else {
-    TRY_ASSIGN(db, ctx.db());
-    Houses houses(*db);
-    TRY_ASSIGN(detail, houses.detail(house_id));
-    if (!detail) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
-    json = detail_json(*detail);
-    ctx.remember(info_key(house_id), json, kInfoTtl);
-  }
+  auto json = read_through(ctx, info_key(house_id), gen_bit(GenKind::kHouse), kInfoTtl,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    Houses houses(**db);
+    auto detail = houses.detail(house_id);
+    if (!detail) return detail.take_error();
+    if (!*detail) return std::optional<std::string>();
+    return std::optional<std::string>(detail_json(**detail));
+  });
+  if (!json) return error_reply(json.error());
+  if (!*json) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
   return ok_reply([&](JsonWriter& w) {
     w.Key("data");
     w.StartObject();
     w.Key("user_id");
     w.Int64(viewer);
     w.Key("house");
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    w.RawValue((*json)->data(), (*json)->size(), rapidjson::kObjectType);
     w.EndObject();
   });
 }
 
 Reply house_index(Context& ctx, Request&) {
-  auto cached = ctx.cached("house_index");
-  if (cached) return data_reply(*cached, rapidjson::kArrayType);
-  TRY_ASSIGN(db, ctx.db());
-  Houses houses(*db);
-  TRY_ASSIGN(rows, houses.top_booked());
-  std::string json = to_json([&](JsonWriter& w) {
-    w.StartArray();
-    for (const HouseSummary& h : rows) {
-      w.StartObject();
-      w.Key("house_id");
-      w.Int64(h.id);
-      w.Key("title");
-      write_string(w, h.title);
-      w.Key("img_url");
-      write_media_url(w, h.image);
-      w.EndObject();
-    }
-    w.EndArray();
+  auto json = read_through(ctx, "house_index", gen_bit(GenKind::kHouse), kIndexTtl,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    Houses houses(**db);
+    auto rows = houses.top_booked();
+    if (!rows) return rows.take_error();
+    return std::optional<std::string>(to_json([&](JsonWriter& w) {
+      w.StartArray();
+      for (const HouseSummary& h : *rows) {
+        w.StartObject();
+        w.Key("house_id");
+        w.Int64(h.id);
+        w.Key("title");
+        write_string(w, h.title);
+        w.Key("img_url");
+        write_media_url(w, h.image);
+        w.EndObject();
+      }
+      w.EndArray();
+    }));
   });
-  ctx.remember("house_index", json, kIndexTtl);
-  return data_reply(json, rapidjson::kArrayType);
+  if (!json) return error_reply(json.error());
+  return data_reply(**json, rapidjson::kArrayType);
 }
 
 Result<HouseSearch> parse_search(const Request& req) {
@@ -413,35 +435,43 @@ Reply house_list(Context& ctx, Request& req) {
     if (!known) return error_reply(field_error("aid", "不存在"));
   }
 
-  // The filter's count is shared by every sort and page of it: cached apart.
-  std::string filter = ctx.search_generation() + ":" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
-                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":");
-  std::string key = "search:" + filter + ":" + std::to_string(static_cast<int>(q.sort)) + ":" +
-                    std::to_string(q.page);
-  auto cached = ctx.cached(key);
-  if (cached) return data_reply(*cached, rapidjson::kObjectType);
-
-  std::optional<int64_t> known_total;
-  if (auto total = ctx.cached("search_total:" + filter)) {
-    if (auto n = parse_int64(*total)) known_total = *n;
-  }
-  TRY_ASSIGN(page, houses.search(q, known_total));
-  if (!known_total) ctx.remember("search_total:" + filter, std::to_string(page.total), kSearchTtl);
-  int64_t total_page = (page.total + Houses::kPageSize - 1) / Houses::kPageSize;
-  std::string json = to_json([&](JsonWriter& w) {
-    w.StartObject();
-    w.Key("houses");
-    w.StartArray();
-    for (const HouseSummary& h : page.houses) write_summary(w, h, true);
-    w.EndArray();
-    w.Key("total_page");
-    w.Int64(total_page);
-    w.Key("current_page");
-    w.Int64(q.page);
-    w.EndObject();
+  // A page is kept in the worker while houses and orders stay as they were;
+  // otherwise the availability index chooses its ids (SQL only for a stay
+  // outside the index's horizon) and SQLite gives their summaries.
+  std::string key = "list:" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
+                    (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") + ":" +
+                    std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page);
+  auto json = read_through(ctx, key, gen_bit(GenKind::kHouse) | gen_bit(GenKind::kOrder), 0,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto index = ctx.search_index();
+    if (!index) return index.take_error();
+    HousePage page;
+    if (auto found = (*index)->query(q)) {
+      page.total = found->total;
+      auto rows = houses.by_ids(found->ids);
+      if (!rows) return rows.take_error();
+      page.houses = std::move(*rows);
+    } else {
+      auto rows = houses.search(q);
+      if (!rows) return rows.take_error();
+      page = std::move(*rows);
+    }
+    int64_t total_page = (page.total + Houses::kPageSize - 1) / Houses::kPageSize;
+    return std::optional<std::string>(to_json([&](JsonWriter& w) {
+      w.StartObject();
+      w.Key("houses");
+      w.StartArray();
+      for (const HouseSummary& h : page.houses) write_summary(w, h, true);
+      w.EndArray();
+      w.Key("total_page");
+      w.Int64(total_page);
+      w.Key("current_page");
+      w.Int64(q.page);
+      w.EndObject();
+    }));
   });
-  ctx.remember(key, json, kSearchTtl);
-  return data_reply(json, rapidjson::kObjectType);
+  if (!json) return error_reply(json.error());
+  return data_reply(**json, rapidjson::kObjectType);
 }
 
 }  // namespace

@@ -130,6 +130,8 @@ const std::vector<Binding>& bindings() {
                  }),
       int_key("cache_timeout_ms", &Config::cache_timeout_ms, 10, 60000,
               "memcached connect and I/O timeout"),
+      int_key("local_cache_kib", &Config::local_cache_kib, 0, 1 << 20,
+              "each worker's in-process cache of public answers (KiB; LRU; 0 = off)"),
       int64_key("max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30,
                 "largest JSON or form request body (413 beyond)"),
       int64_key("upload_max_bytes", &Config::upload_max_bytes, 1024, 1LL << 30,

@@ -1,0 +1,166 @@
+// The availability index: see include/ihome/search/index.h.
+//
+// Orders mirror src/store/houses.cpp's ORDER BY clauses exactly (every
+// sort ends in "id DESC", so the order is total and a house's place is
+// found by binary search on the house itself).
+#include "ihome/search/index.h"
+
+#include <algorithm>
+
+namespace ihome {
+
+namespace {
+int sort_index(HouseSort s) { return static_cast<int>(s); }
+}  // namespace
+
+size_t AvailabilityIndex::memory_bytes() const {
+  size_t n = houses_.capacity() * sizeof(IndexedHouse) + nights_.capacity() * sizeof(uint64_t) +
+             slot_of_.size() * 32;
+  for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
+  for (const auto& [area, orders] : by_area_)
+    for (const Order& o : orders) n += o.capacity() * sizeof(uint32_t);
+  return n;
+}
+
+bool AvailabilityIndex::before(int sort, uint32_t a, uint32_t b) const {
+  const IndexedHouse& x = houses_[a];
+  const IndexedHouse& y = houses_[b];
+  switch (static_cast<HouseSort>(sort)) {
+    case HouseSort::kBooking:
+      if (x.order_count != y.order_count) return x.order_count > y.order_count;
+      break;
+    case HouseSort::kPriceInc:
+      if (x.price != y.price) return x.price < y.price;
+      break;
+    case HouseSort::kPriceDes:
+      if (x.price != y.price) return x.price > y.price;
+      break;
+    case HouseSort::kNew:
+      break;
+  }
+  return x.id > y.id;
+}
+
+void AvailabilityIndex::place(uint32_t slot) {
+  Orders& area = by_area_[houses_[slot].area_id];
+  if (bulk_) {
+    for (size_t s = 0; s < kSorts; ++s) {
+      all_[s].push_back(slot);
+      area[s].push_back(slot);
+    }
+    return;
+  }
+  for (int s = 0; s < kSorts; ++s) {
+    auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
+    for (Order* o : {&all_[static_cast<size_t>(s)], &area[static_cast<size_t>(s)]})
+      o->insert(std::upper_bound(o->begin(), o->end(), slot, less), slot);
+  }
+}
+
+void AvailabilityIndex::unplace(uint32_t slot) {
+  Orders& area = by_area_[houses_[slot].area_id];
+  for (int s = 0; s < kSorts; ++s) {
+    auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
+    for (Order* o : {&all_[static_cast<size_t>(s)], &area[static_cast<size_t>(s)]}) {
+      auto it = std::lower_bound(o->begin(), o->end(), slot, less);
+      if (it != o->end() && *it == slot) o->erase(it);
+    }
+  }
+}
+
+void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays) {
+  uint32_t slot;
+  auto found = slot_of_.find(house.id);
+  if (found != slot_of_.end()) {
+    slot = found->second;
+    unplace(slot);
+  } else if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slot_of_.emplace(house.id, slot);
+  } else {
+    slot = static_cast<uint32_t>(houses_.size());
+    houses_.emplace_back();
+    nights_.resize(nights_.size() + kWords);
+    slot_of_.emplace(house.id, slot);
+  }
+  houses_[slot] = house;
+  uint64_t* bits = &nights_[static_cast<size_t>(slot) * kWords];
+  std::fill(bits, bits + kWords, 0);
+  for (const BusyStay& stay : stays) {
+    int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
+    int64_t to = std::min<int64_t>(stay.end_day - base_day_, kHorizonDays);
+    for (int64_t d = from; d < to; ++d) bits[d / 64] |= uint64_t{1} << (d % 64);
+  }
+  place(slot);
+}
+
+void AvailabilityIndex::end_bulk() {
+  bulk_ = false;
+  for (int s = 0; s < kSorts; ++s) {
+    auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
+    std::sort(all_[static_cast<size_t>(s)].begin(), all_[static_cast<size_t>(s)].end(), less);
+    for (auto& [area, orders] : by_area_)
+      std::sort(orders[static_cast<size_t>(s)].begin(), orders[static_cast<size_t>(s)].end(), less);
+  }
+}
+
+void AvailabilityIndex::erase(int64_t house_id) {
+  auto found = slot_of_.find(house_id);
+  if (found == slot_of_.end()) return;
+  uint32_t slot = found->second;
+  unplace(slot);
+  slot_of_.erase(found);
+  houses_[slot] = IndexedHouse{};
+  free_slots_.push_back(slot);
+}
+
+bool AvailabilityIndex::free_nights(uint32_t slot, int64_t from, int64_t to) const {
+  const uint64_t* bits = &nights_[static_cast<size_t>(slot) * kWords];
+  while (from < to) {
+    int64_t word = from / 64, bit = from % 64;
+    int64_t n = std::min<int64_t>(64 - bit, to - from);
+    uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << bit;
+    if (bits[word] & mask) return false;
+    from += n;
+  }
+  return true;
+}
+
+std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
+                                                  const std::vector<int64_t>* candidates) const {
+  int64_t from = 0, to = 0, nights = 0;
+  bool dated = q.start_day.has_value();
+  if (dated) {
+    from = *q.start_day - base_day_;
+    to = *q.end_day - base_day_;
+    if (from < 0 || to > kHorizonDays) return std::nullopt;
+    nights = *q.end_day - *q.start_day;
+  }
+  IndexPage page;
+  const Order* order;
+  size_t s = static_cast<size_t>(sort_index(q.sort));
+  if (q.area_id) {
+    auto area = by_area_.find(*q.area_id);
+    if (area == by_area_.end()) return page;
+    order = &area->second[s];
+  } else {
+    order = &all_[s];
+  }
+  int64_t skip = (q.page - 1) * Houses::kPageSize;
+  for (uint32_t slot : *order) {
+    const IndexedHouse& h = houses_[slot];
+    if (!h.listed) continue;
+    if (candidates && !std::binary_search(candidates->begin(), candidates->end(), h.id)) continue;
+    if (dated) {
+      if (h.min_days > nights) continue;
+      if (h.max_days != 0 && h.max_days < nights) continue;
+      if (!free_nights(slot, from, to)) continue;
+    }
+    if (page.total >= skip && page.total < skip + Houses::kPageSize) page.ids.push_back(h.id);
+    ++page.total;
+  }
+  return page;
+}
+
+}  // namespace ihome
