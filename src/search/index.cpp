@@ -15,7 +15,7 @@ int sort_index(HouseSort s) { return static_cast<int>(s); }
 
 size_t AvailabilityIndex::memory_bytes() const {
   size_t n = houses_.capacity() * sizeof(IndexedHouse) + nights_.capacity() * sizeof(uint64_t) +
-             slot_of_.size() * 32;
+             slot_of_.capacity() * sizeof(uint32_t);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
   for (const auto& [area, orders] : by_area_)
     for (const Order& o : orders) n += o.capacity() * sizeof(uint32_t);
@@ -69,20 +69,25 @@ void AvailabilityIndex::unplace(uint32_t slot) {
 }
 
 void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays) {
-  uint32_t slot;
-  auto found = slot_of_.find(house.id);
-  if (found != slot_of_.end()) {
-    slot = found->second;
+  if (house.id < 0 || house.id > kMaxId) {
+    overflow_ = true;
+    return;
+  }
+  uint32_t slot = this->slot(house.id);
+  if (slot != kNoSlot) {
     unplace(slot);
-  } else if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-    slot_of_.emplace(house.id, slot);
   } else {
-    slot = static_cast<uint32_t>(houses_.size());
-    houses_.emplace_back();
-    nights_.resize(nights_.size() + kWords);
-    slot_of_.emplace(house.id, slot);
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(houses_.size());
+      houses_.emplace_back();
+      nights_.resize(nights_.size() + kWords);
+    }
+    if (static_cast<uint64_t>(house.id) >= slot_of_.size()) slot_of_.resize(static_cast<size_t>(house.id) + 1, kNoSlot);
+    slot_of_[static_cast<size_t>(house.id)] = slot;
+    ++count_;
   }
   houses_[slot] = house;
   uint64_t* bits = &nights_[static_cast<size_t>(slot) * kWords];
@@ -103,14 +108,21 @@ void AvailabilityIndex::end_bulk() {
     for (auto& [area, orders] : by_area_)
       std::sort(orders[static_cast<size_t>(s)].begin(), orders[static_cast<size_t>(s)].end(), less);
   }
+  // A build grows its arrays by doubling: give the slack back.
+  houses_.shrink_to_fit();
+  nights_.shrink_to_fit();
+  slot_of_.shrink_to_fit();
+  for (Order& o : all_) o.shrink_to_fit();
+  for (auto& [area, orders] : by_area_)
+    for (Order& o : orders) o.shrink_to_fit();
 }
 
 void AvailabilityIndex::erase(int64_t house_id) {
-  auto found = slot_of_.find(house_id);
-  if (found == slot_of_.end()) return;
-  uint32_t slot = found->second;
+  uint32_t slot = this->slot(house_id);
+  if (slot == kNoSlot) return;
   unplace(slot);
-  slot_of_.erase(found);
+  slot_of_[static_cast<size_t>(house_id)] = kNoSlot;
+  --count_;
   houses_[slot] = IndexedHouse{};
   free_slots_.push_back(slot);
 }
@@ -129,6 +141,7 @@ bool AvailabilityIndex::free_nights(uint32_t slot, int64_t from, int64_t to) con
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
                                                   const std::vector<int64_t>* candidates) const {
+  if (overflow_) return std::nullopt;
   int64_t from = 0, to = 0, nights = 0;
   bool dated = q.start_day.has_value();
   if (dated) {

@@ -261,6 +261,15 @@ TEST_CASE("index: sorts, areas, nights and min/max days") {
   CHECK(index.query(all)->ids == std::vector<int64_t>{5, 1, 2});
 }
 
+TEST_CASE("index: an id too large to index sends every search to SQL") {
+  AvailabilityIndex index(0);
+  index.upsert({1, 1, 100, 0, 1, 0, true}, {});
+  CHECK(index.query(HouseSearch{}));
+  index.upsert({AvailabilityIndex::kMaxId + 1, 1, 100, 0, 1, 0, true}, {});
+  CHECK_FALSE(index.contains(AvailabilityIndex::kMaxId + 1));
+  CHECK_FALSE(index.query(HouseSearch{}));
+}
+
 TEST_CASE("index: a page is 10 houses; the total counts every match") {
   AvailabilityIndex index(0);
   for (int64_t id = 1; id <= 25; ++id) index.upsert({id, 1, 100, 0, 1, 0, true}, {});

@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,11 +34,15 @@ struct IndexPage {
 class AvailabilityIndex {
  public:
   static constexpr int64_t kHorizonDays = 512;
+  // House ids are SQLite rowids, dense from 1: the slot of an id is a plain
+  // array lookup (4 bytes an id).  An id past kMaxId (someone wrote one by
+  // hand) is not indexed; query() then answers nullopt (SQL) until rebuilt.
+  static constexpr int64_t kMaxId = int64_t{1} << 24;
 
   explicit AvailabilityIndex(int64_t base_day = 0) : base_day_(base_day) {}
 
   int64_t base_day() const { return base_day_; }
-  size_t size() const { return slot_of_.size(); }
+  size_t size() const { return count_; }
   // Bytes held (approximately), for the logs.
   size_t memory_bytes() const;
 
@@ -50,11 +53,12 @@ class AvailabilityIndex {
   void begin_bulk() { bulk_ = true; }
   void end_bulk();
   void erase(int64_t house_id);
-  bool contains(int64_t house_id) const { return slot_of_.count(house_id) != 0; }
+  bool contains(int64_t house_id) const { return slot(house_id) != kNoSlot; }
 
   // One page of `q`; `candidates` (ascending ids), when given, restricts
   // the matches to them (a keyword's matches).  nullopt: the stay is not
-  // inside [base_day, base_day + kHorizonDays].
+  // inside [base_day, base_day + kHorizonDays], or a house could not be
+  // indexed (see kMaxId).
   std::optional<IndexPage> query(const HouseSearch& q, const std::vector<int64_t>* candidates = nullptr) const;
 
  private:
@@ -63,6 +67,11 @@ class AvailabilityIndex {
   using Order = std::vector<uint32_t>;  // slots in a sort's order
   using Orders = std::array<Order, kSorts>;
 
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  uint32_t slot(int64_t house_id) const {
+    return house_id >= 0 && static_cast<uint64_t>(house_id) < slot_of_.size() ? slot_of_[static_cast<size_t>(house_id)]
+                                                                                : kNoSlot;
+  }
   bool before(int sort, uint32_t a, uint32_t b) const;
   void place(uint32_t slot);
   void unplace(uint32_t slot);
@@ -70,10 +79,12 @@ class AvailabilityIndex {
 
   int64_t base_day_;
   bool bulk_ = false;
+  bool overflow_ = false;  // a house id past kMaxId was left out
   std::vector<IndexedHouse> houses_;    // by slot
   std::vector<uint64_t> nights_;        // kWords per slot
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<int64_t, uint32_t> slot_of_;
+  std::vector<uint32_t> slot_of_;  // by house id
+  size_t count_ = 0;
   Orders all_;
   std::map<int64_t, Orders> by_area_;
 };
