@@ -102,11 +102,14 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
 
 void AvailabilityIndex::end_bulk() {
   bulk_ = false;
-  for (int s = 0; s < kSorts; ++s) {
-    auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
-    std::sort(all_[static_cast<size_t>(s)].begin(), all_[static_cast<size_t>(s)].end(), less);
-    for (auto& [area, orders] : by_area_)
-      std::sort(orders[static_cast<size_t>(s)].begin(), orders[static_cast<size_t>(s)].end(), less);
+  // Sort the four orders of all houses; each area's are the same orders
+  // filtered, so they are read off those in one pass instead of sorted.
+  for (auto& [area, orders] : by_area_)
+    for (Order& o : orders) o.clear();
+  for (size_t s = 0; s < kSorts; ++s) {
+    auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };
+    std::sort(all_[s].begin(), all_[s].end(), less);
+    for (uint32_t slot : all_[s]) by_area_[houses_[slot].area_id][s].push_back(slot);
   }
   // A build grows its arrays by doubling: give the slack back.
   houses_.shrink_to_fit();

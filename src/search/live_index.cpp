@@ -49,12 +49,15 @@ Status LiveIndex::rebuild(Db& db) {
     fresh->upsert(h, stays);
   });
   if (!s.ok()) return s;
+  auto loaded = std::chrono::steady_clock::now();
   fresh->end_bulk();
   index_ = std::move(fresh);
   seq_ = *seq;
   ++rebuilds_;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start).count();
   log_info("search index built houses=" + std::to_string(index_->size()) + " ms=" + std::to_string(ms) +
+           " load_ms=" + std::to_string(load_ms) +
            " kib=" + std::to_string(index_->memory_bytes() / 1024) + " seq=" + std::to_string(seq_));
   return Status::OK();
 }
