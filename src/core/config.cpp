@@ -105,7 +105,7 @@ const std::vector<Binding>& bindings() {
                  [](const std::string& v) { return !v.empty(); }),
       int_key("socket_mode", &Config::socket_mode, 0, 0777,
               "permissions of the unix socket (octal)", 8),
-      int_key("workers", &Config::workers, 0, 256, "worker processes; 0 = one per CPU core"),
+      int_key("workers", &Config::workers, 0, 256, "worker processes; 0 = two per CPU core"),
       int_key("shutdown_timeout", &Config::shutdown_timeout, 1, 3600,
               "seconds workers get to finish their request on SIGTERM before SIGKILL"),
       string_key("log_level", &Config::log_level, "debug, info, warn or error",

@@ -17,7 +17,7 @@ struct Config {
   // process
   std::string socket = "var/run/ihomed.sock";
   int socket_mode = 0660;
-  int workers = 0;  // 0: one per core
+  int workers = 0;  // 0: two per core
   int shutdown_timeout = 10;
   std::string log_level = "info";
   // storage
