@@ -10,19 +10,13 @@ namespace {
 constexpr int64_t kMaxYuanFen = 1'000'000 * 100;
 constexpr int64_t kMaxDays = 3650;
 
-// Sent with a value (a JSON null counts as not sent, as for newhouse's
-// optional fields).
-bool sent(const Params& p, std::string_view name) {
-  const Params::Value* v = p.find(name);
-  return v && v->kind != Params::Kind::kNull;
-}
-
-// Parses one field into `out` with `parse` when it is present, or when it
-// is required (`fallback` empty and not partial); else the fallback.
+// Parses one field into `out` with `parse` when it is present (a JSON null
+// is a wrong value, as in Params::integer_or), or when it is required
+// (`fallback` empty and not partial); else the fallback.
 template <typename T, typename Parse>
 Status field(const Params& p, bool partial, std::string_view name, std::optional<T>& out, Parse parse,
              std::optional<T> fallback = std::nullopt) {
-  if (!sent(p, name)) {
+  if (!p.has(name)) {
     if (partial) return Status::OK();
     if (fallback) {
       out = fallback;
@@ -49,7 +43,7 @@ Result<ParsedHouse> parse_house_fields(const Params& p, bool partial) {
   auto money = [&](int64_t min, int64_t max) {
     return [&p, min, max](std::string_view n) { return p.money(n, min, max); };
   };
-  out.area_field = sent(p, "district") ? "district" : "area_id";
+  out.area_field = p.has("district") ? "district" : "area_id";
   Status s;
   if (!(s = field(p, partial, "title", h.title, text(1, 64))).ok()) return s.take_error();
   if (!(s = field(p, partial, "price", h.price, money(1, kMaxYuanFen))).ok()) return s.take_error();
@@ -71,7 +65,7 @@ Result<ParsedHouse> parse_house_fields(const Params& p, bool partial) {
   if (h.min_days && h.max_days && *h.max_days != 0 && *h.max_days < *h.min_days)
     return field_error("max_days", "小于最少天数");
   // facility: a list; absent means none when publishing, "unchanged" when editing.
-  if (sent(p, "facility") || !partial) {
+  if (p.has("facility") || !partial) {
     auto facility = p.integer_list("facility", 1, INT32_MAX);
     if (!facility) return facility.take_error();
     h.facilities = std::move(*facility);

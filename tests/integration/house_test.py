@@ -61,12 +61,12 @@ TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 UNKNOWN_HOUSE = 2147483647
 
 MY_KEYS = {"house_id", "title", "area_name", "price", "address", "room_count", "order_count",
-           "img_url", "ctime"}
+           "img_url", "ctime", "status"}
 LIST_KEYS = {"house_id", "title", "price", "area_name", "address", "room_count", "order_count",
              "img_url", "user_avatar", "ctime"}
 INFO_KEYS = {"hid", "user_id", "user_name", "user_avatar", "title", "price", "address",
              "room_count", "acreage", "unit", "capacity", "beds", "deposit", "min_days",
-             "max_days", "order_count", "images", "facilities", "comments"}
+             "max_days", "order_count", "images", "facilities", "comments", "status"}
 
 
 # ----- test files made here, byte by byte ---------------------------------------------
@@ -750,7 +750,7 @@ class HouseInfo(HouseCase):
             "title": "四合院", "price": "520.00", "address": "东城区南锣鼓巷9号", "room_count": 4,
             "acreage": 160, "unit": "四室两厅", "capacity": 8, "beds": "双人床4张",
             "deposit": "88.80", "min_days": 2, "max_days": 30, "order_count": 2,
-            "images": urls, "facilities": [1, 5, 24],
+            "status": "online", "images": urls, "facilities": [1, 5, 24],
             "comments": [
                 {"user_name": g2.mobile, "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静"},
                 {"user_name": g1.mobile, "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服"},
