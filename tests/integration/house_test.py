@@ -297,7 +297,7 @@ class NewHouseBasics(HouseCase):
                     "user_avatar": None, "title": "整租·阳光两居", "price": "298.50",
                     "address": "东城区东四北大街1号", "room_count": 2, "acreage": 80,
                     "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "deposit": "500.00",
-                    "min_days": 2, "max_days": 30, "order_count": 0, "images": [],
+                    "min_days": 2, "max_days": 30, "order_count": 0, "status": "online", "images": [],
                     "facilities": [1, 2, 3], "comments": []}
         self.assertEqual(house, expected)
         self.assertEqual(tuple(self.row(hid, "user_id, area_id, price, deposit, index_image")),
@@ -709,10 +709,12 @@ class MyHouses(HouseCase):
             self.assertTimestampNow(h["ctime"], "ctime")
         self.assertEqual({k: v for k, v in houses[1].items() if k != "ctime"},
                          {"house_id": a, "title": "我的第一套", "area_name": "朝阳区", "price": "298.50",
-                          "address": "朝阳区建国路8号", "room_count": 3, "order_count": 0, "img_url": url})
+                          "address": "朝阳区建国路8号", "room_count": 3, "order_count": 0, "img_url": url,
+                          "status": "online"})
         self.assertEqual({k: v for k, v in houses[0].items() if k != "ctime"},
                          {"house_id": b, "title": "我的第二套", "area_name": "海淀区", "price": "100.00",
-                          "address": "海淀区中关村1号", "room_count": 1, "order_count": 0, "img_url": None})
+                          "address": "海淀区中关村1号", "room_count": 1, "order_count": 0, "img_url": None,
+                          "status": "online"})
 
     def test_my_houses_needs_login(self):
         self.assertJsonAnswer(self.anon().get("/api/house/my"), 200, 4101)
