@@ -167,7 +167,7 @@ export const steps = [
     name: 'forgotten password on a desktop',
     async run(s) {
       s.other = await person(s, { desktop: true });
-      await forgotPassword(s.other, 'other-New-pass1', 'forgot-desktop');
+      await forgotPassword(s.other, 'other-New-pass1');
     },
   },
   {
@@ -179,7 +179,7 @@ export const steps = [
   {
     name: 'change password on a desktop',
     async run(s) {
-      await changePassword(s, s.other, 'other-Changed-2', 'account-desktop');
+      await changePassword(s, s.other, 'other-Changed-2');
     },
   },
   {
@@ -241,7 +241,6 @@ export const steps = [
       await assertEventually(async () => /修改已保存/.test(await page.textContent('#house-form .form-msg')), 'not saved');
       const h = await houseInfo(s.landlord, s.house);
       assert.deepEqual([h.min_days, h.max_days], [3, 14]);
-      await screenshot(page, 'edithouse-desktop');
     },
   },
   {
@@ -266,8 +265,8 @@ export const steps = [
       await assertEventually(async () => (await photoUrls(page)).length === 2, 'the photo is still shown');
       assert.deepEqual(await photoUrls(page), [third, s.photos[0]]);
       assert.deepEqual((await houseInfo(s.landlord, s.house)).images, [third, s.photos[0]]);
-      await page.locator('#image-step').scrollIntoViewIfNeeded();
-      await screenshot(page, 'edithouse-photos');
+      await page.evaluate(() => document.getElementById('image-step').scrollIntoView());
+      await screenshot(page, 'edithouse-photos', { full: false });
       const img = await (await page.request.get(second)).status();
       assert.equal(img, 404, 'the deleted photo is gone from /media/');
     },
@@ -352,7 +351,7 @@ export const steps = [
   {
     name: 'closing the account on a desktop',
     async run(s) {
-      await closeAccount(s.other, 'account-close-desktop');
+      await closeAccount(s.other);
       const again = await (await s.other.page.request.post('/api/login', {
         data: { mobile: s.other.mobile, password: s.other.password },
         headers: { 'X-XSRFToken': ((await s.other.context.cookies()).find((c) => c.name === '_xsrf') || {}).value || '' },
