@@ -59,6 +59,46 @@ std::optional<Session> session_from_json(std::string_view json) {
 
 bool is_session_id(std::string_view id) { return is_token(id, kSessionBytes); }
 
+// The list of a user's session ids ("id id id "), for forget_user().  It
+// lives as long as its newest session could (renewed with them, see
+// load()).  Past kListPrune ids, the ids whose session is gone are dropped
+// so that a person who logs in all day keeps a short list.  A login racing
+// the prune may lose its id from the list: its session is still ended by
+// the epoch, only its JSON then waits for its TTL.
+Status Sessions::remember(int64_t user_id, const std::string& id) {
+  constexpr size_t kListPrune = 32;
+  std::string list = list_key(user_id), entry = id + " ";
+  auto current = cache_.get(list);
+  if (!current) return current.take_error();
+  if (current->has_value() && (*current)->size() > kListPrune * entry.size()) {
+    std::string kept;
+    const std::string& ids = **current;
+    for (size_t start = 0; start < ids.size();) {
+      size_t end = ids.find(' ', start);
+      if (end == std::string::npos) end = ids.size();
+      std::string one = ids.substr(start, end - start);
+      start = end + 1;
+      if (one.empty()) continue;
+      auto alive = cache_.get(key_of(one));
+      if (!alive) return alive.take_error();
+      if (alive->has_value()) kept += one + " ";
+    }
+    return cache_.set(list, kept + entry, ttl_);
+  }
+  auto appended = cache_.append(list, entry);
+  if (!appended) return appended.take_error();
+  if (!*appended) {
+    auto fresh = cache_.add(list, entry, ttl_);
+    if (!fresh) return fresh.take_error();
+    if (*fresh) return Status::OK();
+    appended = cache_.append(list, entry);  // another login made the list in between
+    if (!appended) return appended.take_error();
+  }
+  auto touched = cache_.touch(list, ttl_);
+  if (!touched) return touched.take_error();
+  return Status::OK();
+}
+
 Result<std::string> Sessions::create(const Session& fresh) {
   Session s = fresh;
   s.renewed_at = static_cast<int64_t>(time(nullptr));
@@ -68,21 +108,8 @@ Result<std::string> Sessions::create(const Session& fresh) {
   auto added = cache_.add(key_of(id), session_to_json(s), ttl_);
   if (!added) return added.take_error();
   if (!*added) return Error{Errno::kServerErr, "", 500, 0};
-  // Remember the id among the user's sessions, so forget_user() finds it.
-  // The list lives as long as its newest session could.
-  std::string list = list_key(s.user_id), entry = id + " ";
-  auto appended = cache_.append(list, entry);
-  if (!appended) return appended.take_error();
-  if (!*appended) {
-    auto fresh = cache_.add(list, entry, ttl_);
-    if (!fresh) return fresh.take_error();
-    if (!*fresh) {  // another login made the list in between
-      appended = cache_.append(list, entry);
-      if (!appended) return appended.take_error();
-    }
-  }
-  auto touched = cache_.touch(list, ttl_);
-  if (!touched) return touched.take_error();
+  Status listed = remember(s.user_id, id);
+  if (!listed.ok()) return listed.take_error();
   return id;
 }
 
@@ -99,6 +126,8 @@ Result<std::optional<Session>> Sessions::load(std::string_view id) {
     session->renewed_at = now;
     Status s = cache_.set(key_of(id), session_to_json(*session), ttl_);
     if (!s.ok()) return s.take_error();
+    auto touched = cache_.touch(list_key(session->user_id), ttl_);  // the list lives as long
+    if (!touched) return touched.take_error();
     session->just_renewed = true;
   }
   return session;

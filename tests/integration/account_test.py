@@ -222,6 +222,8 @@ class PasswordReset(AccountCase):
         self.assertOk(r)
         self.assertIsNone(r.cookie("session_id"), "a reset must not log in")
         self.assertJsonAnswer(c.check_login(), 200, 4101)
+        for b in (u, other):
+            self.assertIsNone(self.st.cache_get("session:" + b.cookies["session_id"]))
         self.assertLoggedOut(u, "the first session")
         self.assertLoggedOut(other, "the second session")
         self.assertJsonAnswer(harness.Client(self.st).login(u.mobile, PASSWORD), 200, 4106)
@@ -278,15 +280,35 @@ class PasswordChange(AccountCase):
         self.assertOk(r)
         new_id = self.assertSessionCookie(r)
         self.assertNotEqual(new_id, old_id)
+        self.assertIsNone(self.st.cache_get("session:" + other.cookies["session_id"]))
         self.assertOk(u.check_login(), "the caller goes on")
         self.assertOk(u.get("/api/profile"))
         self.assertLoggedOut(other, "the other browser")
+        self.assertIsNone(self.st.cache_get("session:" + old_id))
         stale = harness.Client(self.st)
         stale.cookies = {"session_id": old_id}
         self.assertLoggedOut(stale, "the caller's old session id")
-        self.assertIsNone(self.st.cache_get("session:" + old_id))
         self.assertJsonAnswer(harness.Client(self.st).login(u.mobile, PASSWORD), 200, 4106)
         self.assertOk(harness.Client(self.st).login(u.mobile, "changed-pass-3"))
+
+
+    def test_every_session_of_many_logins_is_ended_and_deleted_and_the_list_stays_short(self):
+        u = self.user()
+        browsers = [self.second_login(u) for _ in range(40)]
+        for b in browsers[:30]:
+            self.assertOk(b.post("/api/logout", {}))
+        browsers = browsers[30:] + [self.second_login(u)]   # this login prunes the dead ids
+        listed = (self.st.cache_get("user_sessions:%d" % u.user_id) or "").split()
+        self.assertLessEqual(len(listed), 12)
+        ids = [b.cookies["session_id"] for b in browsers]
+        for sid in ids:
+            self.assertIn(sid, listed)
+        self.assertOk(self.change(u, PASSWORD, "many-logins-1"))
+        for b, sid in zip(browsers, ids):
+            # Deleted by the change itself (before any request could find it stale).
+            self.assertIsNone(self.st.cache_get("session:" + sid))
+            self.assertLoggedOut(b)
+        self.assertOk(u.check_login())
 
 
 class CloseAccount(AccountCase):
@@ -374,13 +396,14 @@ class CloseAccount(AccountCase):
         self.assertTrue(c is None or harness.cookie_is_expired(c) or c["value"] in ("", '""'),
                         "the closing answer expires the cookie")
 
-        # Sessions: both browsers are out, and the session data is gone from memcached.
+        # Sessions: the session data is gone from memcached, and both browsers are out.
+        self.assertIsNone(self.st.cache_get("session:" + old_id))
+        self.assertIsNone(self.st.cache_get("session:" + other.cookies["session_id"]))
+        self.assertIsNone(self.st.cache_get("user_sessions:%d" % guest.user_id))
         stale = harness.Client(self.st)
         stale.cookies = {"session_id": old_id}
         self.assertLoggedOut(stale, "the closed account's old session")
         self.assertLoggedOut(other, "the closed account's other session")
-        self.assertIsNone(self.st.cache_get("session:" + old_id))
-        self.assertIsNone(self.st.cache_get("session:" + other.cookies.get("session_id", "x")))
 
         # SQLite: no table keeps the mobile, the name, the real name or the sealed id card.
         for table, col, v in self.all_values():

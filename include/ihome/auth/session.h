@@ -61,6 +61,8 @@ class Sessions {
   Status forget_user(int64_t user_id);
 
  private:
+  Status remember(int64_t user_id, const std::string& id);
+
   Cache& cache_;
   int ttl_;
 };
