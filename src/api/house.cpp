@@ -11,6 +11,9 @@
 //   GET  /api/house/index                   top 5 booked     (cached)
 //   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (cached by generation)
 //
+// Listing management (edit, online/offline, photos) is in house_manage.cpp;
+// the fields of newhouse are parsed by house_fields.cpp (shared with edit).
+//
 // Cached answers are JSON fragments in memcached; every write that changes
 // one drops it (or bumps the search generation).  With memcached down the
 // reads answer from SQLite.
