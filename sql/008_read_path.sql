@@ -9,8 +9,8 @@
 -- cache keeps a fragment while the generations it was built from hold.
 --   catalog  areas, facilities
 --   house    what house/info, house/index and house/list show of a house
---            (its row, images, facilities, owner's name and avatar,
---            completed stays' comments)
+--            (its row and status, images, facilities, owner's name and
+--            avatar, completed stays' comments)
 --   order    which nights are taken (house/list with dates, house/calendar)
 -- search_changes: the ids of houses whose searchable state changed (row or
 -- nights), by sequence number; each worker's availability index applies
@@ -81,9 +81,10 @@ BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587
 CREATE TRIGGER gen_house_facilities_delete AFTER DELETE ON house_facilities
 BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'house'; END;
 
--- users: their name and avatar show on houses and comments
+-- users: their name and avatar show on houses and comments, and a closed
+-- account's name shows as 已注销用户 (004_manage.sql)
 CREATE TRIGGER gen_users_update AFTER UPDATE ON users
-WHEN OLD.name IS NOT NEW.name OR OLD.avatar IS NOT NEW.avatar
+WHEN OLD.name IS NOT NEW.name OR OLD.avatar IS NOT NEW.avatar OR OLD.closed_at IS NOT NEW.closed_at
 BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'house'; END;
 CREATE TRIGGER gen_users_delete AFTER DELETE ON users
 BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'house'; END;

@@ -9,7 +9,8 @@ namespace ihome {
 
 namespace {
 
-constexpr const char* kHouseColumns = "SELECT id, area_id, price, order_count, min_days, max_days FROM houses ";
+constexpr const char* kHouseColumns =
+    "SELECT id, area_id, price, order_count, min_days, max_days, status = 'online' FROM houses ";
 
 IndexedHouse read_house(const Stmt& s) {
   IndexedHouse h;
@@ -19,7 +20,7 @@ IndexedHouse read_house(const Stmt& s) {
   h.order_count = s.int64(3);
   h.min_days = s.int64(4);
   h.max_days = s.int64(5);
-  h.listed = true;
+  h.listed = s.int64(6) != 0;  // offline houses stay out of searches (API.md house/status)
   return h;
 }
 

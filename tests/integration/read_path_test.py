@@ -150,6 +150,29 @@ class LoggedInReadsSeeEveryWrite(ReadPathCase):
         self.assertOk(guest.post("/api/order/cancel", {"order_id": r.json["order_id"]}))
         self.every_read(viewer, later, [hid] + before, "cancelled: free again")
 
+    def test_edit_status_and_photo_management_of_issue_12(self):
+        owner, viewer = self.user(verified=True), self.user()
+        area = 10
+        hid = self.house(owner, district=area, title="管理")
+        first, second = self.add_image(owner, hid), self.add_image(owner, hid)
+        in_list = lambda c: hid in self.list_ids(c, aid=area)
+        info = lambda c: self.info(c, hid)["house"]
+        self.every_read(viewer, in_list, True, "warm")
+        self.every_read(viewer, lambda c: info(c)["images"], [first, second], "warm")
+        self.assertOk(owner.post("/api/house/edit", {"house_id": hid, "title": "改过的"}))
+        self.every_read(viewer, lambda c: info(c)["title"], "改过的", "an edit")
+        self.assertOk(owner.post("/api/house/image/cover", {"house_id": hid, "url": second}))
+        self.every_read(viewer, lambda c: info(c)["images"], [second, first], "a new cover")
+        self.assertOk(owner.post("/api/house/image/delete", {"house_id": hid, "url": first}))
+        self.every_read(viewer, lambda c: info(c)["images"], [second], "a deleted photo")
+        self.assertOk(owner.post("/api/house/status", {"house_id": hid, "status": "offline"}))
+        self.every_read(viewer, in_list, False, "offline: out of the search")
+        self.every_read(viewer, lambda c: info(c)["status"], "offline", "offline: info says so")
+        anon = self.anon()
+        self.soon(anon, in_list, False, "offline, anonymous")
+        self.assertOk(owner.post("/api/house/status", {"house_id": hid, "status": "online"}))
+        self.every_read(viewer, in_list, True, "online again")
+
     def test_another_sqlite_writer_is_seen_by_both_workers(self):
         # ihome-admin, a restore or an operator's sqlite3 write outside ihomed: no worker is told.
         owner, viewer = self.user(verified=True), self.user()

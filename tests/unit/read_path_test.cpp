@@ -169,6 +169,18 @@ TEST_CASE("generations: another connection's commit is seen; each write moves it
   REQUIRE(gens.refresh(*reader).ok());
   CHECK(gens.get(GenKind::kHouse) > g3[1]);
 
+  auto g3b = gens.values();
+  exec(*writer, "UPDATE users SET closed_at = datetime('now') WHERE id = 1");  // shown as 已注销用户
+  REQUIRE(gens.refresh(*reader).ok());
+  CHECK(gens.get(GenKind::kHouse) > g3b[1]);
+  auto g3c = gens.values();
+  exec(*writer, "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = 1");  // not shown
+  REQUIRE(gens.refresh(*reader).ok());
+  CHECK(gens.values() == g3c);
+  exec(*writer, "UPDATE houses SET status = 'offline' WHERE id = " + std::to_string(house));
+  REQUIRE(gens.refresh(*reader).ok());
+  CHECK(gens.get(GenKind::kHouse) > g3c[1]);
+
   auto g4 = gens.values();
   exec(*writer, "INSERT INTO house_images (house_id, file) VALUES (" + std::to_string(house) + ", 'p.jpg')");
   REQUIRE(gens.refresh(*reader).ok());
@@ -373,6 +385,11 @@ struct Differential {
           add_house(writer, pick(1, 6), pick(1, 20) * 1000, pick(1, 3));
           break;
         case 8:
+          if (pick(0, 1)) {  // offline and back (the owner's switch)
+            exec(writer, "UPDATE houses SET status = CASE status WHEN 'online' THEN 'offline' ELSE 'online' END "
+                         "WHERE id = " + std::to_string(h));
+            break;
+          }
           exec(writer, "DELETE FROM orders WHERE house_id = " + std::to_string(h));
           exec(writer, "DELETE FROM houses WHERE id = " + std::to_string(h));
           break;
@@ -396,6 +413,7 @@ void generate(Db& db, std::mt19937_64& rng, int houses) {
     // Few prices and booking counts: many ties, so the "id DESC" tie-break matters.
     int64_t id = add_house(db, pick(1, 6), pick(1, 12) * 1000, min, max);
     if (pick(0, 2) == 0) exec(db, "UPDATE houses SET order_count = " + std::to_string(pick(0, 4)) + " WHERE id = " + std::to_string(id));
+    if (pick(0, 9) == 0) exec(db, "UPDATE houses SET status = 'offline' WHERE id = " + std::to_string(id));
     for (int64_t n = pick(0, 5); n > 0; --n) {
       static const char* statuses[] = {"WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE", "REJECTED", "CANCELED"};
       add_order(db, id, base + pick(-30, 540), pick(1, 14), statuses[pick(0, 4)]);

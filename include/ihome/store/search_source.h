@@ -22,7 +22,7 @@ struct IndexedHouse {
   int64_t order_count = 0;
   int64_t min_days = 1;
   int64_t max_days = 0;
-  bool listed = true;  // shown in searches at all
+  bool listed = true;  // shown in searches at all: online
 };
 
 // A stay holding nights [start_day, end_day).
