@@ -460,14 +460,14 @@ void forget_house(Context& ctx, int64_t house_id) {
 }
 
 void add_house_routes(Router& router, Context& ctx) {
-  router.add("GET", "/api/house/area", bind_handler(ctx, areas));
-  router.add("GET", "/api/house/facility", bind_handler(ctx, facilities));
+  router.add("GET", "/api/house/area", public_read(bind_handler(ctx, areas)));
+  router.add("GET", "/api/house/facility", public_read(bind_handler(ctx, facilities)));
   router.add("POST", "/api/house/newhouse", bind_handler(ctx, new_house));
   router.add("POST", "/api/house/image", bind_handler(ctx, house_image));
   router.add("GET", "/api/house/my", bind_handler(ctx, my_houses));
-  router.add("GET", "/api/house/info", bind_handler(ctx, house_info));
-  router.add("GET", "/api/house/index", bind_handler(ctx, house_index));
-  router.add("GET", "/api/house/list", bind_handler(ctx, house_list));
+  router.add("GET", "/api/house/info", public_read(bind_handler(ctx, house_info)));
+  router.add("GET", "/api/house/index", public_read(bind_handler(ctx, house_index)));
+  router.add("GET", "/api/house/list", public_read(bind_handler(ctx, house_list)));
 }
 
 }  // namespace ihome

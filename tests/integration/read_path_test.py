@@ -1,8 +1,8 @@
 """The read path (ARCHITECTURE.md "The read path", API.md "Freshness") against the real
 stack with two workers: every kind of write shows in the next logged-in read, whichever
 worker answers and whoever wrote (a worker, or another SQLite writer as ihome-admin and a
-restore are); anonymous readers see it once nginx's micro-cache entry expires (valid 1s:
-nginx counts whole seconds, so under 2 s);
+restore are); anonymous readers see it within a second, when nginx's micro-cache entry
+expires;
 the micro-cache never gives one visitor's answer to another and never keeps an answer that
 sets a cookie; the search through the workers' availability index agrees with SQLite's."""
 
@@ -92,9 +92,18 @@ class ReadPathCase(ApiTestCase):
         for i in range(READS):
             self.assertEqual(read(c), expected, "%s (read %d)" % (msg, i + 1))
 
+    def hit(self, c, path):
+        """The answer of `path` from the micro-cache: an entry lives to the end of its
+        second, so a read just after a second boundary refreshes it; a few tries."""
+        for _ in range(4):
+            r = c.get(path)
+            if r.header("X-Cache-Status") == "HIT":
+                return r
+        self.fail("no micro-cache HIT for %s: last %s" % (path, r.header("X-Cache-Status")))
+
     def soon(self, c, read, expected, msg=""):
-        """An anonymous reader: `expected` once the micro-cache's answer expires.  nginx
-        counts a cache entry's life in whole seconds: `valid 1s` keeps one for 1 to 2 s."""
+        """An anonymous reader: `expected` once the micro-cache's answer expires (at the
+        end of the second it was made in: at most 1 s)."""
         deadline = time.monotonic() + 2.5
         while True:
             got = read(c)
@@ -199,15 +208,14 @@ class LoggedInReadsSeeEveryWrite(ReadPathCase):
 # ===== the micro-cache ===========================================================================
 
 class MicroCache(ReadPathCase):
-    def test_anonymous_reads_are_served_from_nginx_and_see_a_write_within_two_seconds(self):
+    def test_anonymous_reads_are_served_from_nginx_and_see_a_write_within_a_second(self):
         owner = self.user(verified=True)
         c = self.anon()
         hid = self.house(owner, district=12, title="微缓存")
         path = "/api/house/info?house_id=%d" % hid
         first = c.get(path)
         self.assertOk(first)
-        second = c.get(path)
-        self.assertEqual(second.header("X-Cache-Status"), "HIT")
+        second = self.hit(c, path)
         self.assertEqual(second.body, first.body)
         self.assertIsNone(second.header("Set-Cookie"))
         self.assertEqual(second.header("Cache-Control"), "no-store")  # for the browser
@@ -216,7 +224,7 @@ class MicroCache(ReadPathCase):
         name = owner.check_login().json["data"]["name"]
         written = time.monotonic()
         seen = self.soon(c, lambda c: self.info(c, hid)["house"]["user_name"], name, "anonymous info")
-        self.assertLess(seen - written, 2.2)
+        self.assertLess(seen - written, 1.4)
 
     def test_every_public_read_is_micro_cached_and_nothing_else(self):
         c = self.anon()
@@ -225,7 +233,7 @@ class MicroCache(ReadPathCase):
                      "/api/house/info?house_id=%d" % hid, "/api/house/list?aid=12&sk=price-inc"):
             with self.subTest(path=path):
                 self.assertOk(c.get(path))
-                self.assertEqual(c.get(path).header("X-Cache-Status"), "HIT")
+                self.assertOk(self.hit(c, path))
         for path in ("/api/check_login", "/api/health", "/api/house/my", "/api/order/my"):
             with self.subTest(path=path):
                 c.get(path)
@@ -244,8 +252,8 @@ class MicroCache(ReadPathCase):
         r = c.get(path)
         self.assertEqual(r.header("X-Cache-Status"), "MISS")
         self.assertEqual(self.assertOk(r)["data"]["user_id"], -1)
-        r = c.get(path)
-        self.assertEqual((r.header("X-Cache-Status"), self.assertOk(r)["data"]["user_id"]), ("HIT", -1))
+        r = self.hit(c, path)
+        self.assertEqual(self.assertOk(r)["data"]["user_id"], -1)
         # And the cached anonymous answer is not served to a logged-in visitor.
         r = bob.get(path)
         self.assertEqual((r.header("X-Cache-Status"), self.assertOk(r)["data"]["user_id"]), ("BYPASS", bob.user_id))
@@ -265,8 +273,7 @@ class MicroCache(ReadPathCase):
         r = c.get(path)
         self.assertEqual(r.header("X-Cache-Status"), "MISS")  # nothing was stored before
         self.assertIsNone(r.header("Set-Cookie"))
-        r = c.get(path)
-        self.assertEqual(r.header("X-Cache-Status"), "HIT")
+        r = self.hit(c, path)
         self.assertIsNone(r.header("Set-Cookie"))
         # A visitor without _xsrf still gets one of their own, not a cached answer without it.
         r = harness.Client(self.st).get(path)
@@ -274,14 +281,15 @@ class MicroCache(ReadPathCase):
         self.assertNotIn(r.cookie("_xsrf")["value"], tokens)
         self.assertTrue(hid)
 
-    def test_an_answer_is_kept_under_two_seconds(self):
+    def test_an_answer_is_kept_to_the_end_of_its_second_at_most(self):
         c = self.anon()
         path = "/api/house/info?house_id=%d" % (2 ** 31 - 7)
         r = c.get(path)
         self.assertJsonAnswer(r, 200, 4002)
         owner = self.user(verified=True)
-        # 4002 is a 200 answer: it may be kept like any other (1-2 s: whole seconds), no longer.
-        time.sleep(2.05)
+        self.assertIsNone(r.header("X-Accel-Expires"))  # ihomed's mark for nginx stays there
+        # 4002 is a 200 answer: it may be kept like any other, to the end of its second.
+        time.sleep(1.02)
         r = c.get(path)
         self.assertNotEqual(r.header("X-Cache-Status"), "HIT")
         self.assertTrue(owner)
