@@ -11,7 +11,9 @@ namespace ihome {
 Result<std::unique_ptr<Context>> Context::create(const Config& config) {
   auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms);
   if (!cache) return cache.take_error();
-  return std::unique_ptr<Context>(new Context(config, std::move(cache.value())));
+  std::unique_ptr<Context> ctx(new Context(config, std::move(cache.value())));
+  if (auto prebuilt = LiveIndex::take_prebuilt()) ctx->index_ = std::move(*prebuilt);
+  return ctx;
 }
 
 Result<Db*> Context::db() {

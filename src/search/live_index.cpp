@@ -11,6 +11,31 @@
 
 namespace ihome {
 
+namespace {
+std::unique_ptr<LiveIndex>& prebuilt() {
+  static std::unique_ptr<LiveIndex> index;
+  return index;
+}
+}  // namespace
+
+Status LiveIndex::prebuild(Db& db) {
+  auto index = std::make_unique<LiveIndex>();
+  Status s = index->sync(db);
+  if (!s.ok()) return s;
+  prebuilt() = std::move(index);
+  return Status::OK();
+}
+
+std::unique_ptr<LiveIndex> LiveIndex::take_prebuilt() {
+  // After fork this process's copy of the master's memory: moved, not
+  // copied, so its pages stay shared until written.
+  std::unique_ptr<LiveIndex> taken = std::move(prebuilt());
+  if (!taken) return nullptr;
+  taken->data_version_ = -1;  // another connection's counters: check the log on first use
+  taken->total_changes_ = -1;
+  return taken;
+}
+
 Status LiveIndex::sync(Db& db) {
   auto version = db.prepare("PRAGMA data_version");
   if (!version) return version.take_error();

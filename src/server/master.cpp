@@ -7,6 +7,8 @@
 // the log is not flooded and the machine not spun.
 #include "ihome/server/master.h"
 
+#include "ihome/search/live_index.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <signal.h>
@@ -269,6 +271,9 @@ int run_master(const std::string& config_path, Config config) {
     }
     Status migrated = migrate(**db);
     if (!migrated.ok()) return 1;
+    // The search index, once for every worker (shared copy-on-write).
+    if (Status built = LiveIndex::prebuild(**db); !built.ok())
+      log_warn("search index not prebuilt; each worker builds its own");
   }  // closed before fork: workers open their own connections
   // Created here, once, so workers never race to create the key file.
   auto keys = load_or_create_key_file(config.secret_key_file);

@@ -7,8 +7,9 @@ the micro-cache never gives one visitor's answer to another and never keeps an a
 sets a cookie; the search through the workers' availability index agrees with SQLite's."""
 
 import datetime
-import json
+import os
 import random
+import signal
 import struct
 import time
 import unittest
@@ -181,6 +182,30 @@ class LoggedInReadsSeeEveryWrite(ReadPathCase):
         self.soon(anon, in_list, False, "offline, anonymous")
         self.assertOk(owner.post("/api/house/status", {"house_id": hid, "status": "online"}))
         self.every_read(viewer, in_list, True, "online again")
+
+    def test_respawned_workers_catch_up_from_the_master_s_index(self):
+        # The master builds the index once before forking; a worker respawned later
+        # starts from that copy and must apply every change made since.
+        owner, viewer = self.user(verified=True), self.user()
+        area = 9
+        before = self.list_ids(viewer, aid=area)
+        hid = self.house(owner, district=area, title="重生")
+        self.st.db_execute("UPDATE houses SET price = 1 WHERE id = ?", (hid,))
+        master, workers = self.st.ihomed_master_and_workers()
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while True:
+            now_master, now = self.st.ihomed_master_and_workers()
+            if len(now) == WORKERS and not set(now) & set(workers):
+                r = viewer.get("/api/house/list", {"aid": area, "sk": "price-inc"})
+                if r.status == 200:
+                    break
+            self.assertLess(time.monotonic(), deadline, "workers not respawned")
+            time.sleep(0.2)
+        self.assertEqual(now_master, master)
+        self.every_read(viewer, lambda c: self.list_ids(c, aid=area, sk="price-inc")[0], hid, "cheapest")
+        self.every_read(viewer, lambda c: self.list_ids(c, aid=area), [hid] + before, "newest first")
 
     def test_another_sqlite_writer_is_seen_by_both_workers(self):
         # ihome-admin, a restore or an operator's sqlite3 write outside ihomed: no worker is told.

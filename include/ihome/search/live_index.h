@@ -30,6 +30,15 @@ class LiveIndex {
   // The index; only after a successful sync().
   const AvailabilityIndex& index() const { return *index_; }
 
+  // The master builds one before it forks (prebuild), so that every worker
+  // starts with the index in memory shared copy-on-write instead of each
+  // building its own at once; a worker takes it (take_prebuilt) and syncs
+  // it on its own connection (the log position carries over, the
+  // connection's counters do not).  Respawned workers get the master's copy
+  // too and catch up from the change log.
+  static Status prebuild(Db& db);
+  static std::unique_ptr<LiveIndex> take_prebuilt();
+
   uint64_t rebuilds() const { return rebuilds_; }
   uint64_t applied() const { return applied_; }
 
