@@ -79,7 +79,13 @@ Result<std::unique_ptr<Cache>> Cache::connect(const std::string& servers, std::s
 template <typename Op>
 memcached_return_t Cache::attempt(Op op) {
   memcached_return_t rc = op();
-  if (pool_ && memcached_fatal(rc)) {
+  // libmemcached (1.1) walks a dead server through three answers: the
+  // connection it had dies (SYSTEM ERROR), the reconnect fails and marks
+  // it (CONNECTION FAILURE), the next call finds it marked (SERVER IS
+  // MARKED DEAD) and drops it from the ring; the try after that lands on
+  // its successor.  Against a dead unix socket or a refused port each try
+  // is immediate; this happens once per worker per cache_dead_retry_s.
+  for (int retry = 0; pool_ && memcached_fatal(rc) && retry < 3; ++retry) {
     log_warn(std::string("memcached server failed, retrying on the rest of the pool error=") +
              log_quote(memcached_strerror(mc_, rc)));
     rc = op();

@@ -5,7 +5,7 @@
 // `dead_retry_s` seconds at its first failure, so its keys move to the live
 // servers (those sessions end: 4101) and a dead server costs each worker one
 // timeout per `dead_retry_s`, not one per request.  A pool operation that
-// fails on a server is tried once more, on the ring without it.  Open one per process after
+// fails on a server is tried again (at most three times), on the ring without it.  Open one per process after
 // fork; not thread-safe.  Every failure to reach memcached is a THIRDERR
 // (4301, HTTP 503) Error value, never an exception or a dead worker; the
 // connection recovers by itself once memcached answers again.
@@ -61,8 +61,8 @@ class Cache {
   Cache(memcached_st* mc, std::string prefix) : mc_(mc), prefix_(std::move(prefix)) {}
   std::string full_key(std::string_view key) const;
   Error fail(const char* what, memcached_return_t rc);
-  // Runs `op` (returning a memcached_return_t); in a pool, once more when
-  // a server failed (it has left the ring by then).
+  // Runs `op` (returning a memcached_return_t); in a pool, again when a
+  // server failed, until the ring without it answers.
   template <typename Op>
   memcached_return_t attempt(Op op);
 
