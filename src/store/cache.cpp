@@ -1,8 +1,13 @@
 // memcached client wrapper: see include/ihome/store/cache.h.
 // The text protocol is used (touch and add/incr are all it needs), with
 // short timeouts so a stopped memcached costs a request milliseconds, and a
-// one-second retry so a restarted one is used again at once.
+// one-second retry so a restarted one is used again at once.  A pool's
+// failed server is taken out of the ring here (eject), not by libmemcached's
+// auto-eject: a hung server (accepting, never answering) never fails a
+// connect, so libmemcached would keep sending every request its way.
 #include "ihome/store/cache.h"
+
+#include <time.h>
 
 #include <cstdlib>
 
@@ -43,53 +48,96 @@ Result<std::unique_ptr<Cache>> Cache::connect(const std::string& servers, std::s
                                               int timeout_ms, int dead_retry_s) {
   std::vector<std::string> list = split_server_list(servers);
   if (list.empty()) return cache_error("no memcached server configured");
-  memcached_st* mc = memcached_create(nullptr);
-  if (!mc) return cache_error("memcached_create failed");
-  std::unique_ptr<Cache> cache(new Cache(mc, std::move(prefix)));
-  cache->pool_ = list.size() > 1;
-  if (cache->pool_) {
-    // Set before the servers are added, so the ring is built ketama-style.
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
-  }
-  for (const std::string& server : list) {
-    memcached_return_t rc = add_server(mc, server);
-    if (rc != MEMCACHED_SUCCESS) return cache->fail("server_add", rc);
-  }
-  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, static_cast<uint64_t>(timeout_ms));
-  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, static_cast<uint64_t>(timeout_ms));
-  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, static_cast<uint64_t>(timeout_ms) * 1000);
-  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, static_cast<uint64_t>(timeout_ms) * 1000);
-  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-  if (cache->pool_) {
-    // The first failure takes the server out of the ring (its keys go to
-    // the others) for dead_retry_s; then one request of this worker tries
-    // it again.
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SERVER_TIMEOUT_LIMIT, 1);
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1);
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, static_cast<uint64_t>(dead_retry_s));
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, static_cast<uint64_t>(dead_retry_s));
-  } else {
-    // One server: nowhere else to go, so a restarted one is used again at once.
-    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
-  }
+  std::unique_ptr<Cache> cache(new Cache(nullptr, std::move(prefix)));
+  cache->servers_ = std::move(list);
+  cache->dead_until_.assign(cache->servers_.size(), 0);
+  cache->pool_ = cache->servers_.size() > 1;
+  cache->timeout_ms_ = timeout_ms;
+  cache->dead_retry_s_ = dead_retry_s;
+  Status built = cache->build();
+  if (!built.ok()) return built.take_error();
   return cache;
 }
 
-template <typename Op>
-memcached_return_t Cache::attempt(Op op) {
-  memcached_return_t rc = op();
-  // libmemcached (1.1) walks a dead server through three answers: the
-  // connection it had dies (SYSTEM ERROR), the reconnect fails and marks
-  // it (CONNECTION FAILURE), the next call finds it marked (SERVER IS
-  // MARKED DEAD) and drops it from the ring; the try after that lands on
-  // its successor.  Against a dead unix socket or a refused port each try
-  // is immediate; this happens once per worker per cache_dead_retry_s.
-  for (int retry = 0; pool_ && memcached_fatal(rc) && retry < 3; ++retry) {
-    log_warn(std::string("memcached server failed, retrying on the rest of the pool error=") +
-             log_quote(memcached_strerror(mc_, rc)));
-    rc = op();
+namespace {
+double now_seconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+}  // namespace
+
+Status Cache::build() {
+  memcached_st* mc = memcached_create(nullptr);
+  if (!mc) return cache_error("memcached_create failed");
+  if (mc_) memcached_free(mc_);
+  mc_ = mc;
+  if (pool_) {
+    // Set before the servers are added, so the ring is built ketama-style:
+    // a server leaving moves only its own keys.
+    memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
   }
+  double now = now_seconds();
+  size_t live = 0;
+  for (size_t i = 0; i < servers_.size(); ++i) live += dead_until_[i] <= now;
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    // With every server out there is nowhere else to go: keep them all.
+    if (live > 0 && dead_until_[i] > now) continue;
+    memcached_return_t rc = add_server(mc, servers_[i]);
+    if (rc != MEMCACHED_SUCCESS) return fail("server_add", rc);
+  }
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, static_cast<uint64_t>(timeout_ms_));
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, static_cast<uint64_t>(timeout_ms_));
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, static_cast<uint64_t>(timeout_ms_) * 1000);
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, static_cast<uint64_t>(timeout_ms_) * 1000);
+  // A single server (or a pool's last one) is retried a second after a
+  // failure, so a restarted memcached is used again at once.
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
+  memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+  next_revival_ = 0;
+  for (size_t i = 0; i < servers_.size(); ++i)
+    if (dead_until_[i] > now && (next_revival_ == 0 || dead_until_[i] < next_revival_)) next_revival_ = dead_until_[i];
+  return Status::OK();
+}
+
+bool Cache::eject(std::string_view full_key) {
+  memcached_return_t rc;
+  const memcached_instance_st* server = memcached_server_by_key(mc_, full_key.data(), full_key.size(), &rc);
+  if (!server) return false;
+  std::string name = memcached_server_name(server);
+  in_port_t port = memcached_server_port(server);
+  double now = now_seconds();
+  size_t live = 0;
+  for (size_t i = 0; i < servers_.size(); ++i) live += dead_until_[i] <= now;
+  if (live <= 1) return false;  // the last live server stays in
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    const std::string& s = servers_[i];
+    bool unix_socket = s[0] == '/' || s[0] == '.';
+    size_t colon = s.rfind(':');
+    bool same = unix_socket ? s == name
+                            : s.substr(0, colon) == name &&
+                                  (colon == std::string::npos ? in_port_t{11211}
+                                                              : static_cast<in_port_t>(std::atoi(s.c_str() + colon + 1))) == port;
+    if (!same || dead_until_[i] > now) continue;
+    dead_until_[i] = now + dead_retry_s_;
+    log_warn("memcached server out of the pool for " + std::to_string(dead_retry_s_) + "s server=" + log_quote(s));
+    return build().ok();
+  }
+  return false;
+}
+
+template <typename Op>
+memcached_return_t Cache::attempt(std::string_view full_key, Op op) {
+  if (pool_ && next_revival_ != 0 && now_seconds() >= next_revival_) {
+    log_info("memcached pool: trying the servers that were out again");
+    (void)build();
+  }
+  memcached_return_t rc = op();
+  // In a pool, the server this key maps to failed: it leaves the ring for
+  // cache_dead_retry_s (its keys move to the others; the rest stay put),
+  // and the operation is tried once on the ring without it.  So a dead or
+  // hung server costs each worker one failure or timeout per period.
+  if (pool_ && memcached_fatal(rc) && eject(full_key)) rc = op();
   return rc;
 }
 
@@ -113,7 +161,7 @@ Result<std::optional<std::string>> Cache::get(std::string_view key) {
   size_t length = 0;
   uint32_t flags = 0;
   char* value = nullptr;
-  memcached_return_t rc = attempt([&] {
+  memcached_return_t rc = attempt(k, [&] {
     free(value);
     memcached_return_t r;
     value = memcached_get(mc_, k.data(), k.size(), &length, &flags, &r);
@@ -135,7 +183,7 @@ Result<std::optional<std::string>> Cache::get(std::string_view key) {
 
 Status Cache::set(std::string_view key, std::string_view value, int ttl_seconds) {
   std::string k = full_key(key);
-  memcached_return_t rc = attempt([&] {
+  memcached_return_t rc = attempt(k, [&] {
     return memcached_set(mc_, k.data(), k.size(), value.data(), value.size(),
                          static_cast<time_t>(ttl_seconds), 0);
   });
@@ -145,7 +193,7 @@ Status Cache::set(std::string_view key, std::string_view value, int ttl_seconds)
 
 Result<bool> Cache::add(std::string_view key, std::string_view value, int ttl_seconds) {
   std::string k = full_key(key);
-  memcached_return_t rc = attempt([&] {
+  memcached_return_t rc = attempt(k, [&] {
     return memcached_add(mc_, k.data(), k.size(), value.data(), value.size(),
                          static_cast<time_t>(ttl_seconds), 0);
   });
@@ -156,7 +204,7 @@ Result<bool> Cache::add(std::string_view key, std::string_view value, int ttl_se
 
 Result<bool> Cache::remove(std::string_view key) {
   std::string k = full_key(key);
-  memcached_return_t rc = attempt([&] { return memcached_delete(mc_, k.data(), k.size(), 0); });
+  memcached_return_t rc = attempt(k, [&] { return memcached_delete(mc_, k.data(), k.size(), 0); });
   if (rc == MEMCACHED_SUCCESS) return true;
   if (rc == MEMCACHED_NOTFOUND) return false;
   return fail("delete", rc);
@@ -165,7 +213,7 @@ Result<bool> Cache::remove(std::string_view key) {
 Result<bool> Cache::touch(std::string_view key, int ttl_seconds) {
   std::string k = full_key(key);
   memcached_return_t rc =
-      attempt([&] { return memcached_touch(mc_, k.data(), k.size(), static_cast<time_t>(ttl_seconds)); });
+      attempt(k, [&] { return memcached_touch(mc_, k.data(), k.size(), static_cast<time_t>(ttl_seconds)); });
   if (rc == MEMCACHED_SUCCESS) return true;
   if (rc == MEMCACHED_NOTFOUND) return false;
   return fail("touch", rc);
@@ -177,11 +225,11 @@ Result<uint64_t> Cache::increment(std::string_view key, int ttl_seconds) {
   // changes it.  Retried once in case the key expired between the two.
   for (int round = 0; round < 2; ++round) {
     memcached_return_t rc = attempt(
-        [&] { return memcached_add(mc_, k.data(), k.size(), "0", 1, static_cast<time_t>(ttl_seconds), 0); });
+        k, [&] { return memcached_add(mc_, k.data(), k.size(), "0", 1, static_cast<time_t>(ttl_seconds), 0); });
     if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTSTORED && rc != MEMCACHED_DATA_EXISTS)
       return fail("add", rc);
     uint64_t value = 0;
-    rc = attempt([&] { return memcached_increment(mc_, k.data(), k.size(), 1, &value); });
+    rc = attempt(k, [&] { return memcached_increment(mc_, k.data(), k.size(), 1, &value); });
     if (rc == MEMCACHED_SUCCESS) return value;
     if (rc != MEMCACHED_NOTFOUND) return fail("incr", rc);
   }

@@ -3,9 +3,9 @@
 // ("a:11211,b:11211", or socket paths): keys are spread by consistent
 // hashing (ketama), and a server that fails is dropped from the ring for
 // `dead_retry_s` seconds at its first failure, so its keys move to the live
-// servers (those sessions end: 4101) and a dead server costs each worker one
-// timeout per `dead_retry_s`, not one per request.  A pool operation that
-// fails on a server is tried again (at most three times), on the ring without it.  Open one per process after
+// servers (those sessions end: 4101) and a dead or hung server costs each
+// worker one timeout per `dead_retry_s`, not one per request.  The
+// operation that failed is tried once more, on the ring without it.  Open one per process after
 // fork; not thread-safe.  Every failure to reach memcached is a THIRDERR
 // (4301, HTTP 503) Error value, never an exception or a dead worker; the
 // connection recovers by itself once memcached answers again.
@@ -61,14 +61,24 @@ class Cache {
   Cache(memcached_st* mc, std::string prefix) : mc_(mc), prefix_(std::move(prefix)) {}
   std::string full_key(std::string_view key) const;
   Error fail(const char* what, memcached_return_t rc);
-  // Runs `op` (returning a memcached_return_t); in a pool, again when a
-  // server failed, until the ring without it answers.
+  // (Re)creates mc_ with the servers not out of the pool.
+  Status build();
+  // Takes the server `full_key` maps to out of the ring for dead_retry_s_;
+  // false when it cannot (not a pool, last live server).
+  bool eject(std::string_view full_key);
+  // Runs `op` (returning a memcached_return_t); in a pool, once more on
+  // the ring without the server of `full_key` when that server failed.
   template <typename Op>
-  memcached_return_t attempt(Op op);
+  memcached_return_t attempt(std::string_view full_key, Op op);
 
   memcached_st* mc_;
   std::string prefix_;
+  std::vector<std::string> servers_;
+  std::vector<double> dead_until_;  // monotonic seconds; 0 = in the ring
+  double next_revival_ = 0;         // earliest dead_until_, 0 = none out
   bool pool_ = false;
+  int timeout_ms_ = 500;
+  int dead_retry_s_ = 30;
 };
 
 }  // namespace ihome
