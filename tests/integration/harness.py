@@ -127,6 +127,7 @@ class Stack:
         self.url = None
         self.memcached = None
         self.db = None
+        self.metrics_url = None
         self.log_path = None
         self.log_tail = ""
         self.leftovers = []
@@ -144,6 +145,7 @@ class Stack:
         env = dict(os.environ)
         env.update(self.extra_env)
         env["PORT"] = str(self.port)
+        env.setdefault("STATUS_PORT", str(free_port()))
         env["VAR"] = self.var
         STARTED_STACKS.append(self)
         log = open(self.log_path, "wb")
@@ -180,6 +182,7 @@ class Stack:
                 self.url = values["IHOME_URL"]
                 self.memcached = values["IHOME_MEMCACHED"]
                 self.db = values["IHOME_DB"]
+                self.metrics_url = values.get("IHOME_METRICS_URL")
                 parsed = urllib.parse.urlsplit(self.url)
                 if parsed.port != self.port:
                     raise StackError("stack.env says %s but PORT was %d" % (self.url, self.port))
