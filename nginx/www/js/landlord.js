@@ -121,7 +121,7 @@ function houseTable(houses) {
       el('td', { class: 'num', text: yuan(h.amount) }),
       el('td', { class: 'num occupancy' },
         el('span', { class: 'occ-text', text: percent(h.occupancy) }),
-        occupancyBar(h.occupancy))))));
+        occupancyBar(h.occupancy)))))));
 }
 
 async function load(year) {
