@@ -24,13 +24,16 @@ WHERE h.user_id = ?1
 GROUP BY h.id
 ORDER BY h.id)";
 
+// The stays are MATERIALIZED: otherwise SQLite walks the months outside and
+// reads every stay twelve times (measured: 200 ms against 18 ms for a
+// landlord of 1196 houses and 1782 stays).
 constexpr const char* kMonthSql = R"(
 WITH RECURSIVE months (m, first, next) AS (
   SELECT 1, ?2, date(?2, '+1 month')
   UNION ALL
   SELECT m + 1, next, date(next, '+1 month') FROM months WHERE m < 12
 ),
-stays AS (
+stays AS MATERIALIZED (
   SELECT o.start_date, o.end_date, o.price
   FROM houses h
   JOIN orders o ON o.house_id = h.id AND o.status IN ('WAIT_COMMENT', 'COMPLETE')
