@@ -145,7 +145,6 @@ class Stack:
         env = dict(os.environ)
         env.update(self.extra_env)
         env["PORT"] = str(self.port)
-        env.setdefault("STATUS_PORT", str(free_port()))
         env["VAR"] = self.var
         STARTED_STACKS.append(self)
         log = open(self.log_path, "wb")
