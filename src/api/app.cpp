@@ -19,6 +19,8 @@ Router make_router(Context& ctx) {
   add_profile_routes(router, ctx);
   add_house_routes(router, ctx);
   add_order_routes(router, ctx);
+  add_account_routes(router, ctx);
+  add_house_manage_routes(router, ctx);
   add_landlord_routes(router, ctx);
   add_ical_routes(router, ctx);
   return router;

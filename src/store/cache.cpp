@@ -202,6 +202,15 @@ Result<bool> Cache::add(std::string_view key, std::string_view value, int ttl_se
   return fail("add", rc);
 }
 
+Result<bool> Cache::append(std::string_view key, std::string_view value) {
+  std::string k = full_key(key);
+  memcached_return_t rc =
+      attempt(k, [&] { return memcached_append(mc_, k.data(), k.size(), value.data(), value.size(), 0, 0); });
+  if (rc == MEMCACHED_SUCCESS) return true;
+  if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_NOTFOUND) return false;
+  return fail("append", rc);
+}
+
 Result<bool> Cache::remove(std::string_view key) {
   std::string k = full_key(key);
   memcached_return_t rc = attempt(k, [&] { return memcached_delete(mc_, k.data(), k.size(), 0); });

@@ -130,11 +130,14 @@ Status Transaction::commit() {
 }
 
 Status migrate(Db& db) {
-  auto version = db.prepare("PRAGMA user_version");
-  if (!version) return version.take_error();
-  auto row = version->step();
-  if (!row) return row.take_error();
-  int current = static_cast<int>(version->int64(0));
+  int current = 0;
+  {  // reset before the migrations run: DROP fails while a statement is active
+    auto version = db.prepare("PRAGMA user_version");
+    if (!version) return version.take_error();
+    auto row = version->step();
+    if (!row) return row.take_error();
+    current = static_cast<int>(version->int64(0));
+  }
   for (size_t i = 0; i < kMigrationCount; ++i) {
     const Migration& m = kMigrations[i];
     if (m.version <= current) continue;

@@ -42,6 +42,8 @@ class Cache {
   Status set(std::string_view key, std::string_view value, int ttl_seconds);
   // Stores only when absent: false when the key already exists.
   Result<bool> add(std::string_view key, std::string_view value, int ttl_seconds);
+  // Appends to an existing value: false when the key is absent.
+  Result<bool> append(std::string_view key, std::string_view value);
   // false when there was nothing to delete.
   Result<bool> remove(std::string_view key);
   // Renews the TTL: false when the key is gone.

@@ -71,6 +71,9 @@ async function bookbar(house, viewerId) {
   let action;
   if (viewerId === house.user_id) {
     action = el('a', { class: 'btn btn-plain', href: '/lorders.html', text: '这是您的房源 · 查看订单' });
+  } else if (house.status === 'offline') {
+    // An old link to a house its landlord took off the site (API.md "house/status").
+    action = el('span', { class: 'btn btn-plain', id: 'book-btn', 'aria-disabled': 'true', text: '房源已下线，暂不可预订' });
   } else {
     const q = new URLSearchParams({ house_id: String(house.hid) });
     const stay = params();
