@@ -9,7 +9,8 @@
 namespace ihome {
 
 Result<std::unique_ptr<Context>> Context::create(const Config& config) {
-  auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms);
+  auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms,
+                              config.cache_dead_retry_s);
   if (!cache) return cache.take_error();
   std::unique_ptr<Context> ctx(new Context(config, std::move(cache.value())));
   if (auto prebuilt = LiveIndex::take_prebuilt()) ctx->index_ = std::move(*prebuilt);

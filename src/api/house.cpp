@@ -33,6 +33,7 @@
 #include "ihome/core/money.h"
 #include "ihome/core/text.h"
 #include "ihome/media/image.h"
+#include "ihome/metrics/metrics.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/users.h"
 
@@ -73,7 +74,9 @@ Result<std::optional<std::string>> read_through(
     const std::function<Result<std::optional<std::string>>()>& build) {
   auto gens = ctx.generations();  // before anything a fragment is built from
   if (!gens) return gens.take_error();
-  if (const std::string* hit = ctx.local().get(key, **gens)) return std::optional<std::string>(*hit);
+  const std::string* hit = ctx.local().get(key, **gens);
+  metrics::count_local_cache(hit != nullptr);
+  if (hit) return std::optional<std::string>(*hit);
   std::string shared_key;
   if (shared_ttl > 0) {
     shared_key = key + "@" + (*gens)->stamp(mask);

@@ -20,6 +20,7 @@
 #include "ihome/core/log.h"
 #include "ihome/core/random.h"
 #include "ihome/core/text.h"
+#include "ihome/metrics/metrics.h"
 #include "ihome/sms/sms.h"
 #include "ihome/store/users.h"
 
@@ -221,6 +222,7 @@ Reply register_user(Context& ctx, Request& req) {
   User user{*id, mobile, mobile, hash, std::nullopt, false, false, 0, false};
   Reply reply = ok_reply();
   TRY(log_in(ctx, req, user, reply));
+  metrics::count_registration();
   log_info("user registered user_id=" + std::to_string(*id));
   return reply;
 }

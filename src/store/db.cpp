@@ -3,6 +3,7 @@
 #include "ihome/store/db.h"
 
 #include "ihome/core/log.h"
+#include "ihome/metrics/metrics.h"
 
 namespace ihome {
 
@@ -86,6 +87,7 @@ Db::~Db() {
 }
 
 Error Db::error(std::string_view what) const {
+  if ((sqlite3_extended_errcode(db_) & 0xff) == SQLITE_BUSY) metrics::count_db_busy();
   log_error(std::string("db ") + std::string(what) + " failed code=" +
             std::to_string(sqlite3_extended_errcode(db_)) + " error=" + log_quote(sqlite3_errmsg(db_)));
   return db_error();

@@ -9,10 +9,12 @@ sets a cookie; the search through the workers' availability index agrees with SQ
 import datetime
 import os
 import random
+import re
 import signal
 import struct
 import time
 import unittest
+import urllib.request
 import zlib
 
 import harness
@@ -228,6 +230,31 @@ class LoggedInReadsSeeEveryWrite(ReadPathCase):
         self.every_read(viewer, lambda c: self.list_ids(c, aid=area, sd=day(61), ed=day(63)), [b, a], "cancelled by another writer")
         self.st.db_execute("INSERT INTO house_images (house_id, file) VALUES (?, 'x.jpg')", (a,))
         self.every_read(viewer, lambda c: self.info(c, a)["house"]["images"], ["/media/x.jpg"], "an image row")
+
+
+class LocalCacheMetrics(ReadPathCase):
+    def local_counts(self):
+        with urllib.request.urlopen(self.st.metrics_url, timeout=10) as r:
+            text = r.read().decode("utf-8")
+        counts = {}
+        for line in text.splitlines():
+            m = re.match(r'^ihome_local_cache_requests_total\{result="(hit|miss)"\} ([0-9.e+]+)$', line)
+            if m:
+                counts[m.group(1)] = float(m.group(2))
+        self.assertEqual(set(counts), {"hit", "miss"}, text[:2000])
+        return counts
+
+    def test_hits_and_misses_of_the_workers_caches_are_counted(self):
+        viewer = self.user()
+        hid = self.house(self.user(verified=True), district=16)
+        before = self.local_counts()
+        for _ in range(READS):
+            self.info(viewer, hid)
+        after = self.local_counts()
+        # Each of the two workers misses once at most, then hits.
+        self.assertLessEqual(after["miss"] - before["miss"], WORKERS)
+        self.assertGreaterEqual(after["hit"] - before["hit"], READS - WORKERS)
+        self.assertEqual(after["hit"] + after["miss"] - before["hit"] - before["miss"], READS)
 
 
 # ===== the micro-cache ===========================================================================

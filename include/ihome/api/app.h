@@ -24,6 +24,8 @@ void add_house_routes(Router& router, Context& ctx);
 void add_order_routes(Router& router, Context& ctx);
 void add_account_routes(Router& router, Context& ctx);
 void add_house_manage_routes(Router& router, Context& ctx);
+void add_landlord_routes(Router& router, Context& ctx);
+void add_ical_routes(Router& router, Context& ctx);
 
 // Cache invalidation shared by resources (src/api/house.cpp): drop the
 // cached detail of every house of `user_id` (their name or avatar shows

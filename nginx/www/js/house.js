@@ -5,6 +5,7 @@ import { describe, facilities, getJSON } from './api.js';
 import {
   byId, currentUser, el, errorState, fill, isIsoDate, mountChrome, params, picture, yuan,
 } from './ui.js';
+import { icalCard } from './ical.js';
 
 mountChrome('search');
 
@@ -118,6 +119,7 @@ async function load() {
     el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '房屋信息' }), facts(house)),
     el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '配套设施' }), await facilityList(house)),
     host,
+    viewerId === house.user_id ? icalCard(house.hid) : null,
     el('section', { class: 'card' },
       el('h2', { class: 'card-title', text: `住客评价（${(house.comments || []).length}）` }), comments(house)));
 
