@@ -27,7 +27,7 @@ IndexedHouse read_house(const Stmt& s) {
 std::optional<BusyStay> read_stay(const Stmt& s, int col) {
   auto start = parse_date(s.text(col));
   auto end = parse_date(s.text(col + 1));
-  if (!start || !end) return std::nullopt;  // not a date: the SQL search cannot compare it either
+  if (!start || !end) return std::nullopt;  // not a date (ihomed never writes one): left out
   return BusyStay{*start, *end};
 }
 
