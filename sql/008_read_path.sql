@@ -12,6 +12,7 @@
 --            (its row and status, images, facilities, owner's name and
 --            avatar, completed stays' comments)
 --   order    which nights are taken (house/list with dates, house/calendar)
+--   favorite how many users saved a house (house/info's favorite_count)
 -- search_changes: the ids of houses whose searchable state changed (row or
 -- nights), by sequence number; each worker's availability index applies
 -- the entries after the last it saw, and rebuilds when the ones it needs
@@ -21,7 +22,7 @@ CREATE TABLE generations (
   kind TEXT PRIMARY KEY,
   gen  INTEGER NOT NULL
 ) WITHOUT ROWID;
-INSERT INTO generations (kind, gen) VALUES ('catalog', 1), ('house', 1), ('order', 1);
+INSERT INTO generations (kind, gen) VALUES ('catalog', 1), ('house', 1), ('order', 1), ('favorite', 1);
 
 CREATE TABLE search_changes (
   seq      INTEGER PRIMARY KEY AUTOINCREMENT,

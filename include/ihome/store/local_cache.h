@@ -28,8 +28,8 @@
 
 namespace ihome {
 
-enum class GenKind : int { kCatalog = 0, kHouse = 1, kOrder = 2 };
-constexpr int kGenKinds = 3;
+enum class GenKind : int { kCatalog = 0, kHouse = 1, kOrder = 2, kFavorite = 3 };
+constexpr int kGenKinds = 4;
 
 // A set of kinds a fragment depends on.
 using GenMask = unsigned;
