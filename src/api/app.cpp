@@ -18,6 +18,8 @@ Router make_router(Context& ctx) {
   add_profile_routes(router, ctx);
   add_house_routes(router, ctx);
   add_order_routes(router, ctx);
+  add_calendar_routes(router, ctx);
+  add_user_routes(router, ctx);
   return router;
 }
 

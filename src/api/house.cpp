@@ -9,7 +9,7 @@
 //   GET  /api/house/my                      my houses        (login)
 //   GET  /api/house/info?house_id=          detail           (cached)
 //   GET  /api/house/index                   top 5 booked     (cached)
-//   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (cached by generation)
+//   GET  /api/house/list?aid=&sd=&ed=&sk=&p=&q= search       (cached by generation)
 //
 // Cached answers are JSON fragments in memcached; every write that changes
 // one drops it (or bumps the search generation).  With memcached down the
@@ -18,6 +18,8 @@
 #include <map>
 #include <optional>
 #include <string>
+
+#include <sodium.h>
 
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
@@ -280,6 +282,8 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.max_days);
     w.Key("order_count");
     w.Int64(d.order_count);
+    w.Key("favorite_count");
+    w.Int64(d.favorite_count);
     w.Key("images");
     w.StartArray();
     for (const std::string& f : d.images) write_string(w, media_url(f));
@@ -389,7 +393,24 @@ Result<HouseSearch> parse_search(const Request& req) {
     if (!page) return page.take_error();
     q.page = *page;
   }
+  if (p.has("q")) {  // blank after trimming: no filter
+    auto text = p.text("q", 0, 32);
+    if (!text) return text.take_error();
+    if (!text->empty()) q.keyword = Keyword{*text, *utf8_length(*text)};
+  }
   return q;
+}
+
+// The keyword's part of a search cache key: memcached keys allow no spaces
+// or control characters and at most 250 bytes, so the text goes in hashed.
+std::string keyword_key(const std::optional<Keyword>& keyword) {
+  if (!keyword) return "";
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(keyword->text.data()),
+                     keyword->text.size(), nullptr, 0);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
 }
 
 // Whether `area_id` is in the catalog; the ids are read once per worker
@@ -415,7 +436,8 @@ Reply house_list(Context& ctx, Request& req) {
 
   // The filter's count is shared by every sort and page of it: cached apart.
   std::string filter = ctx.search_generation() + ":" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
-                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":");
+                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") +
+                       ":" + keyword_key(q.keyword);
   std::string key = "search:" + filter + ":" + std::to_string(static_cast<int>(q.sort)) + ":" +
                     std::to_string(q.page);
   auto cached = ctx.cached(key);
@@ -456,8 +478,13 @@ void forget_houses_of(Context& ctx, int64_t user_id) {
   if (!ids->empty()) ctx.bump_search();
 }
 
+void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }
+
+void forget_house_detail(Context& ctx, int64_t house_id) { ctx.forget(info_key(house_id)); }
+
 void forget_house(Context& ctx, int64_t house_id) {
   ctx.forget(info_key(house_id));
+  forget_calendar(ctx, house_id);  // min_days/max_days may have changed
   ctx.forget("house_index");
   ctx.bump_search();
 }

@@ -65,6 +65,7 @@ std::string where_clause(const HouseSearch& q, bool for_list) {
     w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
          kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
+  if (q.keyword) w += keyword_condition(*q.keyword);
   return w;
 }
 
@@ -85,6 +86,7 @@ void bind_search(Stmt& s, const HouseSearch& q) {
     s.bind(3, format_date(*q.end_day));
     s.bind(4, *q.end_day - *q.start_day);
   }
+  if (q.keyword) bind_keyword(s, kKeywordParam, *q.keyword);
 }
 
 }  // namespace
@@ -187,7 +189,8 @@ Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
 Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   auto s = db_.prepare(
       "SELECT h.id, h.user_id, u.name, u.avatar, h.title, h.price, h.address, h.room_count, "
-      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count "
+      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count, "
+      "(SELECT count(*) FROM favorites f WHERE f.house_id = h.id) "
       "FROM houses h JOIN users u ON u.id = h.user_id WHERE h.id = ?1");
   if (!s) return s.take_error();
   s->bind(1, house_id);
@@ -211,6 +214,7 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   d.min_days = s->int64(13);
   d.max_days = s->int64(14);
   d.order_count = s->int64(15);
+  d.favorite_count = s->int64(16);
 
   auto images = db_.prepare("SELECT file FROM house_images WHERE house_id = ?1 ORDER BY id");
   if (!images) return images.take_error();

@@ -10,6 +10,7 @@
 
 #include "ihome/core/result.h"
 #include "ihome/store/db.h"
+#include "ihome/store/keyword.h"
 
 namespace ihome {
 
@@ -72,6 +73,7 @@ struct HouseDetail {
   int64_t min_days = 1;
   int64_t max_days = 0;
   int64_t order_count = 0;
+  int64_t favorite_count = 0;        // users who saved it (API.md Favourites)
   std::vector<std::string> images;   // files, upload order
   std::vector<int64_t> facilities;   // ascending
   std::vector<HouseComment> comments;  // newest first
@@ -83,6 +85,7 @@ struct HouseSearch {
   std::optional<int64_t> area_id;
   std::optional<int64_t> start_day;  // day numbers (core/date.h), given together
   std::optional<int64_t> end_day;
+  std::optional<Keyword> keyword;    // house/list `q` (store/keyword.h)
   HouseSort sort = HouseSort::kNew;
   int64_t page = 1;  // 1-based
 };
