@@ -1,12 +1,17 @@
 // Keyword search: see include/ihome/store/keyword.h.
 //
-// houses_fts (sql/005_guests.sql) holds each house's title, address and area
-// name under the trigram tokenizer, kept current by triggers on houses.  A
-// keyword of >= 3 code points is one quoted phrase: its trigrams in a row,
-// i.e. a substring of one column (case-folded).  A shorter keyword has no
-// trigram, so it is looked for with instr() over the same columns, ASCII
-// lowered on both sides: no LIKE, so % and _ need no escaping.
+// Two FTS5 indexes (sql/005_guests.sql), kept current by triggers on houses:
+// houses_fts holds title, address and area name under the trigram
+// tokenizer, so a keyword of >= 3 code points is one quoted phrase — its
+// trigrams in a row, i.e. a substring of one column, Latin case folded.
+// house_bigrams holds every 2-character window of the ASCII-lowered text
+// as a hex token, so a 2-character keyword is one token and a 1-character
+// one a token prefix.  Either way the keyword reaches FTS5 only as a quoted
+// string or hex digits: no operator, wildcard or quote of it is ever read
+// as query syntax.
 #include "ihome/store/keyword.h"
+
+#include "ihome/core/text.h"
 
 namespace ihome {
 
@@ -27,16 +32,27 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
+std::string bigram_query(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = "\"";
+  for (unsigned char c : ascii_lower(text)) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  out += '"';
+  if (utf8_length(text).value_or(0) == 1) out += '*';
+  return out;
+}
+
 const char* keyword_condition(const Keyword& keyword) {
   if (keyword.code_points >= kTrigramMin)
     return "AND h.id IN (SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7) ";
-  return "AND h.id IN (SELECT rowid FROM houses_fts WHERE instr(lower(title), ?7) > 0 "
-         "OR instr(lower(address), ?7) > 0 OR instr(lower(area), ?7) > 0) ";
+  return "AND h.id IN (SELECT rowid FROM house_bigrams WHERE house_bigrams MATCH ?7) ";
 }
 
 void bind_keyword(Stmt& stmt, int param, const Keyword& keyword) {
   if (keyword.code_points >= kTrigramMin) stmt.bind(param, fts_phrase(keyword.text));
-  else stmt.bind(param, ascii_lower(keyword.text));
+  else stmt.bind(param, bigram_query(keyword.text));
 }
 
 Result<std::vector<int64_t>> keyword_house_ids(Db& db, const Keyword& keyword) {

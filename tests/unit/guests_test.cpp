@@ -138,3 +138,20 @@ TEST_CASE("favourites: idempotent add and remove, a limit, newest first") {
   CHECK(page->total == 1);
   CHECK(page->houses.at(0).id == b);
 }
+
+TEST_CASE("keyword: a short keyword is its hex bigram token, one character a prefix") {
+  CHECK(bigram_query("朝阳") == "\"E69C9DE998B3\"");
+  CHECK(bigram_query("So") == "\"736F\"");
+  CHECK(bigram_query("%") == "\"25\"*");
+  CHECK(bigram_query("\"") == "\"22\"*");
+}
+
+TEST_CASE("keyword: deleting a house drops it from both indexes") {
+  GuestDb t;
+  int64_t a = t.house("临时房源", "某地", 1);
+  REQUIRE(t.db->exec("DELETE FROM house_facilities WHERE house_id = " + std::to_string(a)).ok());
+  REQUIRE(t.db->exec("DELETE FROM houses WHERE id = " + std::to_string(a)).ok());
+  CHECK(t.find("临时房源").empty());
+  CHECK(t.find("临时").empty());
+  CHECK(t.find("临").empty());
+}

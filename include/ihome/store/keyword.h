@@ -22,7 +22,7 @@ struct Keyword {
 };
 
 // Keywords of at least this many code points go through the trigram index;
-// shorter ones scan the index's text (a trigram index cannot find them).
+// shorter ones through the bigram index (a trigram index cannot find them).
 constexpr size_t kTrigramMin = 3;
 
 // `text` as one FTS5 phrase: wrapped in double quotes, inner quotes doubled,
@@ -30,6 +30,9 @@ constexpr size_t kTrigramMin = 3;
 std::string fts_phrase(std::string_view text);
 // `text` with ASCII letters lowered (SQLite's lower() folds only those too).
 std::string ascii_lower(std::string_view text);
+// The house_bigrams query of a 1-2 code point keyword: its lowered UTF-8 in
+// hex, quoted; a prefix query (`"E5B1AF"*`) for one code point.
+std::string bigram_query(std::string_view text);
 
 // "<id_column> IN (houses matching ?<param>)" for a statement's WHERE; pick
 // the text with the keyword, then bind_keyword() the same parameter.
