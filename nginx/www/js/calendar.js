@@ -88,12 +88,12 @@ export async function availabilityStrip(houseId, days = 60) {
   return el('div', { class: 'strip', id: 'availability' },
     el('p', { class: 'strip-summary', text: `未来 ${days} 天中有 ${free} 晚可订` }),
     el('ol', { class: 'strip-days', 'aria-label': `未来 ${days} 天的可订情况` }, cells),
-    legend());
+    legend({ selected: false }));
 }
 
-export function legend() {
+export function legend({ selected = true } = {}) {
   return el('p', { class: 'cal-legend' },
     el('span', { class: 'key free', text: '可订' }),
     el('span', { class: 'key booked', text: '已订' }),
-    el('span', { class: 'key selected', text: '已选' }));
+    selected ? el('span', { class: 'key selected', text: '已选' }) : null);
 }
