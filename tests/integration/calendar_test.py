@@ -8,6 +8,8 @@ reject shows at once, and the cached answer is really served from memcached.
 Dates: 2027-12 … 2028-03 are in the future (bookings allowed) and include 2028-02-29."""
 
 import datetime
+import os
+import signal
 import unittest
 
 import harness
@@ -216,6 +218,42 @@ class Freshness(CalendarCase):
         self.assertOk(book(self.guest, hid, "2027-10-03", "2027-10-04"))
         self.assertEqual(STACK.cache_get("calendar_gen:%d" % hid), "1")
         self.assertEqual(self.window(hid), ["2027-10-03"])
+
+
+
+class MemcachedStopped(ApiTestCase):
+    """memcached stopped (SIGSTOP) on a stack of its own: the calendar answers from SQLite."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.st = harness.Stack(env={"IHOME_CACHE_TIMEOUT_MS": "300"}, name="calendar-mcstop").start()
+        cls.addClassCleanup(cls.st.stop)
+        owner, guest = make_user(cls.st, verified=True), make_user(cls.st)
+        cls.hid = make_house(owner, min_days=1, max_days=9)
+        insert_order(cls.st, cls.hid, guest.user_id, "2028-02-28", "2028-03-01", "WAIT_ACCEPT")
+        pids = cls.st.pids_named("memcached")
+        if len(pids) != 1:
+            raise AssertionError("expected one memcached process, found %r" % cls.st.processes())
+        cls.memcached_pid = pids[0]
+        os.kill(cls.memcached_pid, signal.SIGSTOP)
+        cls.addClassCleanup(cls.resume)
+
+    @classmethod
+    def resume(cls):
+        try:
+            os.kill(cls.memcached_pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+    def test_calendar_answers_from_sqlite(self):
+        r = harness.Client(self.st).get("/api/house/calendar",
+                                        {"house_id": self.hid, "from": "2028-02-27", "days": 4})
+        self.assertOk(r)
+        self.assertEqual(r.json["data"], {"house_id": self.hid, "from": "2028-02-27", "days": 4,
+                                          "min_days": 1, "max_days": 9,
+                                          "booked": ["2028-02-28", "2028-02-29"]})
+        r = harness.Client(self.st).get("/api/house/calendar", {"house_id": UNKNOWN_ID})
+        self.assertJsonAnswer(r, 200, 4002)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ keywords apart.
 
 The module has its own stack: every house in it is published here."""
 
+import os
+import signal
 import unittest
 import urllib.parse
 
@@ -223,6 +225,38 @@ class Freshness(KeywordCase):
                                         self.names("sanlitun"), set()))
         # Keys differing only in case or spacing still answer for their own text.
         self.assertEqual(self.found("ＳＯＨＯ"), set())   # full-width letters are other characters
+
+
+
+class MemcachedStopped(ApiTestCase):
+    """memcached stopped (SIGSTOP) on a stack of its own: keyword search answers from SQLite."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.st = harness.Stack(env={"IHOME_CACHE_TIMEOUT_MS": "300"}, name="keyword-mcstop").start()
+        cls.addClassCleanup(cls.st.stop)
+        owner = make_user(cls.st, verified=True)
+        cls.hid = make_house(owner, title="停缓存也能搜 Loft", district=6)
+        pids = cls.st.pids_named("memcached")
+        if len(pids) != 1:
+            raise AssertionError("expected one memcached process, found %r" % cls.st.processes())
+        cls.memcached_pid = pids[0]
+        os.kill(cls.memcached_pid, signal.SIGSTOP)
+        cls.addClassCleanup(cls.resume)
+
+    @classmethod
+    def resume(cls):
+        try:
+            os.kill(cls.memcached_pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+    def test_keyword_search_answers_from_sqlite(self):
+        c = harness.Client(self.st)
+        for q in ("也能搜", "LOFT", "缓存", "搜", "石景山区"):
+            r = c.get("/api/house/list", {"q": q})
+            self.assertOk(r, q)
+            self.assertEqual([h["house_id"] for h in r.json["data"]["houses"]], [self.hid], q)
 
 
 if __name__ == "__main__":
