@@ -56,7 +56,8 @@ Result<std::vector<NamedId>> named_ids(Result<Stmt> stmt) {
 // `for_list`: the page query walks the sort's index and stops after one
 // page, so the unary + keeps the planner off houses_area_days (which only
 // helps the count, where every candidate is visited anyway).
-std::string where_clause(const HouseSearch& q, bool for_list) {
+// `walk_sort`: see Houses::search.
+std::string where_clause(const HouseSearch& q, bool for_list, bool walk_sort = false) {
   std::string w = "WHERE 1 ";
   if (q.area_id) w += "AND h.area_id = ?1 ";
   if (q.start_day) {
@@ -65,7 +66,7 @@ std::string where_clause(const HouseSearch& q, bool for_list) {
     w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
          kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
-  if (q.keyword) w += keyword_condition(*q.keyword);
+  if (q.keyword) w += keyword_condition(*q.keyword, walk_sort);
   return w;
 }
 
@@ -268,7 +269,13 @@ Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> kn
   }
   if (page.total <= (q.page - 1) * kPageSize) return page;
 
-  auto list = db_.prepare(summary_select() + where_clause(q, true) + order_clause(q.sort) +
+  // A keyword matching many houses: walk the sort's index and test each
+  // house against the keyword's id set (stops after one page) instead of
+  // sorting every match; a rare one: sort its few matches.  Not for
+  // price-inc across all areas, where SQLite walks (price, id) badly.
+  bool walk_sort = q.keyword && page.total >= kKeywordWalkMin &&
+                   (q.sort != HouseSort::kPriceInc || q.area_id.has_value());
+  auto list = db_.prepare(summary_select() + where_clause(q, true, walk_sort) + order_clause(q.sort) +
                           "LIMIT ?5 OFFSET ?6");
   if (!list) return list.take_error();
   bind_search(*list, q);

@@ -44,10 +44,12 @@ std::string bigram_query(std::string_view text) {
   return out;
 }
 
-const char* keyword_condition(const Keyword& keyword) {
+const char* keyword_condition(const Keyword& keyword, bool as_filter) {
   if (keyword.code_points >= kTrigramMin)
-    return "AND h.id IN (SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7) ";
-  return "AND h.id IN (SELECT rowid FROM house_bigrams WHERE house_bigrams MATCH ?7) ";
+    return as_filter ? "AND +h.id IN (SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7) "
+                     : "AND h.id IN (SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7) ";
+  return as_filter ? "AND +h.id IN (SELECT rowid FROM house_bigrams WHERE house_bigrams MATCH ?7) "
+                   : "AND h.id IN (SELECT rowid FROM house_bigrams WHERE house_bigrams MATCH ?7) ";
 }
 
 void bind_keyword(Stmt& stmt, int param, const Keyword& keyword) {

@@ -5,8 +5,11 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ihome/core/date.h"
 #include "ihome/store/calendar.h"
@@ -154,4 +157,54 @@ TEST_CASE("keyword: deleting a house drops it from both indexes") {
   CHECK(t.find("临时房源").empty());
   CHECK(t.find("临时").empty());
   CHECK(t.find("临").empty());
+}
+
+TEST_CASE("keyword: many matches walk the sort's index and give the same pages as few") {
+  // Above Houses::kKeywordWalkMin matches the page query changes its plan;
+  // every sort and page must still be the matches in the sort's order.
+  GuestDb t;
+  struct Row { int64_t id, price, area; bool hit; };
+  std::vector<Row> rows;
+  for (int i = 0; i < 1300; ++i) {
+    NewHouse h;
+    h.user_id = t.owner;
+    h.area_id = 1 + i % 2;
+    bool hit = i % 13 != 0;
+    h.title = hit ? "近地铁房" + std::to_string(i) : "普通房" + std::to_string(i);
+    h.address = "某路";
+    h.price = 100 + (i * 37) % 500;
+    auto id = Houses(*t.db).create(h);
+    REQUIRE(id.ok());
+    rows.push_back({*id, h.price, h.area_id, hit});
+  }
+  for (const char* word : {"近地铁", "地铁"}) {
+    for (HouseSort sort : {HouseSort::kNew, HouseSort::kBooking, HouseSort::kPriceInc, HouseSort::kPriceDes}) {
+      for (std::optional<int64_t> area : {std::optional<int64_t>(), std::optional<int64_t>(2)}) {
+        std::vector<Row> want;
+        for (const Row& r : rows)
+          if (r.hit && (!area || r.area == *area)) want.push_back(r);
+        std::sort(want.begin(), want.end(), [&](const Row& a, const Row& b) {
+          if (sort == HouseSort::kPriceInc && a.price != b.price) return a.price < b.price;
+          if (sort == HouseSort::kPriceDes && a.price != b.price) return a.price > b.price;
+          return a.id > b.id;
+        });
+        REQUIRE(static_cast<int64_t>(want.size()) >= Houses::kKeywordWalkMin / 2);
+        for (int64_t p : {1, 2, 37}) {
+          HouseSearch q;
+          q.keyword = Keyword{word, *GuestDb::utf8_length_of(word)};
+          q.area_id = area;
+          q.sort = sort;
+          q.page = p;
+          auto page = Houses(*t.db).search(q);
+          REQUIRE(page.ok());
+          CHECK(page->total == static_cast<int64_t>(want.size()));
+          std::vector<int64_t> got, expected;
+          for (const HouseSummary& h : page->houses) got.push_back(h.id);
+          for (size_t i = (p - 1) * 10; i < want.size() && i < static_cast<size_t>(p * 10); ++i)
+            expected.push_back(want[i].id);
+          CHECK(got == expected);
+        }
+      }
+    }
+  }
 }

@@ -105,6 +105,9 @@ class Houses {
   static constexpr int64_t kPageSize = 10;
   static constexpr int64_t kIndexSize = 5;
   static constexpr int64_t kMaxComments = 30;
+  // From this many keyword matches on, a search page walks the sort's index
+  // (measured at 100k houses: ~2k matches sort in ~2 ms, ~20k in ~40 ms).
+  static constexpr int64_t kKeywordWalkMin = 1000;
 
   explicit Houses(Db& db) : db_(db) {}
 

@@ -34,9 +34,11 @@ std::string ascii_lower(std::string_view text);
 // hex, quoted; a prefix query (`"E5B1AF"*`) for one code point.
 std::string bigram_query(std::string_view text);
 
-// "<id_column> IN (houses matching ?<param>)" for a statement's WHERE; pick
-// the text with the keyword, then bind_keyword() the same parameter.
-const char* keyword_condition(const Keyword& keyword);
+// "AND h.id IN (houses matching ?7)" for a statement's WHERE; pick the text
+// with the keyword, then bind_keyword() the same parameter.  `as_filter`
+// writes "+h.id": SQLite then drives the statement from its other terms
+// and ORDER BY index, and uses the match set only as a filter.
+const char* keyword_condition(const Keyword& keyword, bool as_filter = false);
 void bind_keyword(Stmt& stmt, int param, const Keyword& keyword);
 // The parameter number keyword_condition() uses.
 constexpr int kKeywordParam = 7;
