@@ -152,6 +152,8 @@ function followInputs() {
     if (m < view || m > addMonths(view, monthsShown() - 1)) view = m < monthStart(today()) ? monthStart(today()) : m;
   }
   drawCalendar();
+  const ed = field(form, 'end_date').value;
+  if (isIsoDate(sd) && isIsoDate(ed) && sd < ed) loadStay(sd, ed).then(markStay);
 }
 
 function stayProblem(sd, ed) {
