@@ -13,11 +13,11 @@ import {
 } from '../lib.mjs';
 
 const PHONE = { width: 360, height: 780 };
-const SANLITUN = { title: '三里屯 · 近地铁设计师 loft', price: '300', area_id: 3, address: '朝阳区工体北路 21 号', room_count: 1, acreage: 55, house_capacity: 2, facility: [1, 3] };
-const HUTONG = { title: '后海胡同 · 四合院整套', price: '880', area_id: 2, address: '西城区后海北沿 36 号', room_count: 3, acreage: 120, house_capacity: 6, facility: [1, 2] };
-const FILLERS = 11;   // with 三里屯: 12 favourites, two pages of 10
+const SANLITUN = { title: '琉璃厂 · 近地铁设计师 loft', price: '300', area_id: 3, address: '朝阳区酒仙桥路 4 号', room_count: 1, acreage: 55, house_capacity: 2, facility: [1, 3] };
+const HUTONG = { title: '南锣鼓巷 · 四合院整套', price: '880', area_id: 1, address: '东城区南锣鼓巷 36 号', room_count: 3, acreage: 120, house_capacity: 6, facility: [1, 2] };
+const FILLERS = 11;   // with 琉璃厂: 12 favourites, two pages of 10
 
-// Nights the other guest takes on 三里屯 (a stay occupies start … end−1).
+// Nights the other guest takes on 琉璃厂 (a stay occupies start … end−1).
 const BOOKED = [dateIn(4), dateIn(5), dateIn(9)];
 
 async function phone(browser) {
@@ -82,26 +82,26 @@ export const steps = [
       s.visitors.push(s.guest);
       const page = s.guest.page;
       await page.goto('/');
-      await page.fill('#search-form [name="q"]', '三里屯');
+      await page.fill('#search-form [name="q"]', '琉璃厂');
       await Promise.all([page.waitForURL(/\/search\.html\?/), page.click('#search-form [type="submit"]')]);
-      assert.equal(new URL(page.url()).searchParams.get('q'), '三里屯');
+      assert.equal(new URL(page.url()).searchParams.get('q'), '琉璃厂');
       await page.waitForSelector('#results .house-card');
       assert.deepEqual(await titles(page), [SANLITUN.title]);
-      assert.equal(await page.inputValue('#filter-form [name="q"]'), '三里屯');
-      assert.match(await page.textContent('#result-count'), /“三里屯”/);
+      assert.equal(await page.inputValue('#filter-form [name="q"]'), '琉璃厂');
+      assert.match(await page.textContent('#result-count'), /“琉璃厂”/);
       await screenshot(page, 'search-keyword');
 
-      await page.fill('#filter-form [name="q"]', '胡同');
+      await page.fill('#filter-form [name="q"]', '南锣鼓巷');
       await page.click('#filter-form [type="submit"]');
-      await page.waitForURL(/q=%E8%83%A1%E5%90%8C/);
-      await assertEventually(async () => (await titles(page)).join() === HUTONG.title, 'the 胡同 search shows the hutong house');
+      await page.waitForURL((u) => u.searchParams.get('q') === '南锣鼓巷');
+      await assertEventually(async () => (await titles(page)).join() === HUTONG.title, 'the 南锣鼓巷 search shows the 南锣鼓巷 house');
       await page.goBack();
-      await page.waitForURL(/q=%E4%B8%89%E9%87%8C%E5%B1%AF/);
-      await assertEventually(async () => (await titles(page)).join() === SANLITUN.title, 'back shows the 三里屯 results again');
-      assert.equal(await page.inputValue('#filter-form [name="q"]'), '三里屯');
+      await page.waitForURL((u) => u.searchParams.get('q') === '琉璃厂');
+      await assertEventually(async () => (await titles(page)).join() === SANLITUN.title, 'back shows the 琉璃厂 results again');
+      assert.equal(await page.inputValue('#filter-form [name="q"]'), '琉璃厂');
 
       // A keyword of 1-2 characters, and hostile text that only matches literally.
-      await page.goto(`/search.html?q=${encodeURIComponent('后海')}`);
+      await page.goto(`/search.html?q=${encodeURIComponent('鼓巷')}`);
       await assertEventually(async () => (await titles(page)).join() === HUTONG.title, 'a 2-character keyword finds the house');
       await page.goto(`/search.html?q=${encodeURIComponent('100%_"*NEAR(')}`);
       await page.waitForSelector('#results .empty');
@@ -112,14 +112,14 @@ export const steps = [
     name: 'a heart clicked without logging in asks to log in first',
     async run(s) {
       const page = s.guest.page;
-      await page.goto('/search.html?q=三里屯');
+      await page.goto('/search.html?q=琉璃厂');
       const heart = page.locator(`.card-wrap[data-house-id="${s.sanlitun}"] .heart`);
       await heart.waitFor();
       assert.equal(await heart.getAttribute('aria-pressed'), 'false');
       await Promise.all([page.waitForURL(/\/login\.html\?next=/), heart.click()]);
       const next = new URL(new URL(page.url()).searchParams.get('next'), page.url());
       assert.equal(next.pathname, '/search.html', 'login comes back to the search');
-      assert.equal(next.searchParams.get('q'), '三里屯');
+      assert.equal(next.searchParams.get('q'), '琉璃厂');
     },
   },
   {
@@ -128,7 +128,7 @@ export const steps = [
       const page = s.guest.page;
       s.guestMobile = newMobile();
       await register(page, s.guestMobile);
-      await page.goto('/search.html?q=三里屯');
+      await page.goto('/search.html?q=琉璃厂');
       const heart = page.locator(`.card-wrap[data-house-id="${s.sanlitun}"] .heart`);
       await heart.click();
       await assertEventually(async () => (await heart.getAttribute('aria-pressed')) === 'true', 'the heart fills');
