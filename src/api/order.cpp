@@ -15,6 +15,7 @@
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
+#include "ihome/metrics/metrics.h"
 #include "ihome/store/orders.h"
 
 namespace ihome {
@@ -39,6 +40,7 @@ Reply book(Context& ctx, Request& req) {
   TRY_ASSIGN(id, orders.create(NewOrder{session.user_id, house_id, start, end}));
   ctx.bump_search();  // the stay's nights are taken now
   forget_calendar(ctx, house_id);
+  metrics::count_booking();
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
   return ok_reply([&](JsonWriter& w) {

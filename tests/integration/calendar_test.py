@@ -205,6 +205,14 @@ class Freshness(CalendarCase):
         self.assertOk(self.guest.post("/api/order/comment", {"order_id": oid, "comment": "好"}))
         self.assertEqual(self.window(hid), want)
 
+    def test_an_edit_of_min_and_max_days_shows_at_once(self):
+        hid = make_house(self.owner, min_days=1, max_days=0)
+        data = self.calendar(self.guest, house_id=hid, **{"from": "2027-10-01", "days": 31})
+        self.assertEqual((data["min_days"], data["max_days"]), (1, 0))
+        self.assertOk(self.owner.post("/api/house/edit", {"house_id": hid, "min_days": 3, "max_days": 7}))
+        data = self.calendar(self.guest, house_id=hid, **{"from": "2027-10-01", "days": 31})
+        self.assertEqual((data["min_days"], data["max_days"]), (3, 7))
+
     def test_the_answer_is_served_from_memcached_under_the_house_generation(self):
         hid = make_house(self.owner)
         self.window(hid)

@@ -257,5 +257,16 @@ class Count(FavoritesCase):
                                         (hid,))[0][0], 6)
 
 
+class ClosedAccount(FavoritesCase):
+    def test_closing_the_account_erases_its_favourites_and_their_counts(self):
+        c = make_user(STACK)
+        hid = make_house(self.owner)
+        self.assertOk(self.add(c, hid))
+        self.assertEqual(self.favorite_count(hid), 1)   # cached now
+        self.assertOk(c.post("/api/profile/delete", {"password": "secret-pass-1"}))
+        self.assertEqual(self.rows(c.user_id), [])
+        self.assertEqual(self.favorite_count(hid), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

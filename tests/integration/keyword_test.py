@@ -216,6 +216,22 @@ class Freshness(KeywordCase):
         self.assertEqual(self.found("新地址甲"), {hid})
         self.assertEqual(self.found("改名之前"), set())
 
+    def test_house_edit_and_status_show_in_keyword_search_at_once(self):
+        hid = make_house(OWNER, title="编辑之前的标题", address="编辑前地址", district=10)
+        self.assertEqual(self.found("编辑之前"), {hid})
+        self.assertEqual(self.found("编辑"), {hid})
+        self.assertOk(OWNER.post("/api/house/edit", {"house_id": hid, "title": "编辑之后的标题",
+                                                     "district": 11}))
+        self.assertEqual(self.found("编辑之前"), set())
+        self.assertEqual(self.found("编辑之后"), {hid})
+        self.assertEqual(self.found("昌平区"), {hid})
+        self.assertEqual(self.found("顺义区"), set())
+        self.assertOk(OWNER.post("/api/house/status", {"house_id": hid, "status": "offline"}))
+        self.assertEqual(self.found("编辑之后"), set())
+        self.assertEqual(self.found("编辑"), set())
+        self.assertOk(OWNER.post("/api/house/status", {"house_id": hid, "status": "online"}))
+        self.assertEqual(self.found("编辑之后"), {hid})
+
     def test_the_search_cache_keeps_keywords_apart(self):
         a = self.found("三里屯", aid=3, sk="new", p=1)
         b = self.found("复式", aid=4, sk="new", p=1)

@@ -22,6 +22,10 @@ void add_health_routes(Router& router, Context& ctx);
 void add_profile_routes(Router& router, Context& ctx);
 void add_house_routes(Router& router, Context& ctx);
 void add_order_routes(Router& router, Context& ctx);
+void add_account_routes(Router& router, Context& ctx);
+void add_house_manage_routes(Router& router, Context& ctx);
+void add_landlord_routes(Router& router, Context& ctx);
+void add_ical_routes(Router& router, Context& ctx);
 void add_calendar_routes(Router& router, Context& ctx);
 void add_user_routes(Router& router, Context& ctx);
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ihome/core/result.h"
@@ -48,6 +49,7 @@ struct HouseSummary {
   std::optional<std::string> image;         // index image file
   std::optional<std::string> owner_avatar;  // avatar file
   std::string created_at;
+  std::string status;  // "online" or "offline"
 };
 
 struct HouseComment {
@@ -74,7 +76,8 @@ struct HouseDetail {
   int64_t max_days = 0;
   int64_t order_count = 0;
   int64_t favorite_count = 0;        // users who saved it (API.md Favourites)
-  std::vector<std::string> images;   // files, upload order
+  std::string status;                // "online" or "offline"
+  std::vector<std::string> images;   // files: the cover first, then upload order
   std::vector<int64_t> facilities;   // ascending
   std::vector<HouseComment> comments;  // newest first
 };
@@ -95,6 +98,28 @@ struct HousePage {
   int64_t total = 0;  // matches over all pages
 };
 
+// The fields house/edit changes: only those set (API.md "house/edit").
+struct HouseChanges {
+  std::optional<std::string> title;
+  std::optional<int64_t> price;  // fen
+  std::optional<int64_t> area_id;
+  std::optional<std::string> address;
+  std::optional<int64_t> room_count;
+  std::optional<int64_t> acreage;
+  std::optional<std::string> unit;
+  std::optional<int64_t> capacity;
+  std::optional<std::string> beds;
+  std::optional<int64_t> deposit;  // fen
+  std::optional<int64_t> min_days;
+  std::optional<int64_t> max_days;
+  std::optional<std::vector<int64_t>> facilities;  // replaces the set
+};
+
+// What deleting a house's image changed.
+struct ImageDeleted {
+  bool cover_changed = false;  // it was the cover (a new one, or none, now)
+};
+
 // What a house's image upload changed.
 struct ImageAdded {
   bool became_index = false;  // it is the house's first image
@@ -113,6 +138,21 @@ class Houses {
 
   Result<std::vector<NamedId>> areas();
   Result<std::vector<NamedId>> facilities();
+
+  // Listing management (src/store/house_manage.cpp).  Each runs in one
+  // IMMEDIATE transaction and answers NODATA (no such house) or ROLEERR
+  // (`user_id` is not the owner) first.
+  //
+  // Applies the fields set in `changes`; PARAMERR when min_days/max_days
+  // would disagree with the stored other one.
+  Status update(int64_t house_id, int64_t user_id, const HouseChanges& changes);
+  // "online" or "offline".
+  Status set_status(int64_t house_id, int64_t user_id, std::string_view status);
+  // Deletes the image `file` of the house (NODATA when it has none such);
+  // when it was the cover the oldest remaining one becomes the cover.
+  Result<ImageDeleted> delete_image(int64_t house_id, int64_t user_id, const std::string& file);
+  // Makes the image `file` of the house its cover (index image).
+  Status set_cover(int64_t house_id, int64_t user_id, const std::string& file);
 
   // Inserts a house and its facilities in one transaction.
   Result<int64_t> create(const NewHouse& house);

@@ -8,6 +8,7 @@ import { heartButton } from './hearts.js';
 import {
   byId, currentUser, el, errorState, fill, isIsoDate, mountChrome, params, picture, yuan,
 } from './ui.js';
+import { icalCard } from './ical.js';
 
 mountChrome('search');
 
@@ -73,6 +74,9 @@ async function bookbar(house, viewerId) {
   let action;
   if (viewerId === house.user_id) {
     action = el('a', { class: 'btn btn-plain', href: '/lorders.html', text: '这是您的房源 · 查看订单' });
+  } else if (house.status === 'offline') {
+    // An old link to a house its landlord took off the site (API.md "house/status").
+    action = el('span', { class: 'btn btn-plain', id: 'book-btn', 'aria-disabled': 'true', text: '房源已下线，暂不可预订' });
   } else {
     const q = new URLSearchParams({ house_id: String(house.hid) });
     const stay = params();
@@ -132,6 +136,7 @@ async function load() {
       el('h2', { class: 'card-title', text: '可订日期' }), await availabilityStrip(house.hid, 60)),
     el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '配套设施' }), await facilityList(house)),
     host,
+    viewerId === house.user_id ? icalCard(house.hid) : null,
     el('section', { class: 'card' },
       el('h2', { class: 'card-title', text: `住客评价（${(house.comments || []).length}）` }), comments(house)));
 
