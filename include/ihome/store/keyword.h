@@ -43,7 +43,9 @@ void bind_keyword(Stmt& stmt, int param, const Keyword& keyword);
 // The parameter number keyword_condition() uses.
 constexpr int kKeywordParam = 7;
 
-// Ids of every house matching `keyword`, ascending.
+// Ids of every house matching `keyword`, ascending, online or not (the
+// caller applies its other filters).  Costs O(matches): an in-memory index
+// should keep the set per keyword until a house is published or edited.
 Result<std::vector<int64_t>> keyword_house_ids(Db& db, const Keyword& keyword);
 
 }  // namespace ihome
