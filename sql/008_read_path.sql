@@ -111,3 +111,11 @@ BEGIN
   UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'house' AND OLD.status = 'COMPLETE';
   INSERT INTO search_changes (house_id) VALUES (OLD.house_id);
 END;
+
+-- favourites (005_guests.sql): house/info's favorite_count
+CREATE TRIGGER gen_favorites_insert AFTER INSERT ON favorites
+BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'favorite'; END;
+CREATE TRIGGER gen_favorites_update AFTER UPDATE ON favorites
+BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'favorite'; END;
+CREATE TRIGGER gen_favorites_delete AFTER DELETE ON favorites
+BEGIN UPDATE generations SET gen = max(gen + 1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) WHERE kind = 'favorite'; END;

@@ -23,6 +23,8 @@ Router make_router(Context& ctx) {
   add_house_manage_routes(router, ctx);
   add_landlord_routes(router, ctx);
   add_ical_routes(router, ctx);
+  add_calendar_routes(router, ctx);
+  add_user_routes(router, ctx);
   return router;
 }
 

@@ -1,6 +1,7 @@
 // Worker context: see include/ihome/api/context.h.
 #include "ihome/api/context.h"
 
+#include "ihome/metrics/metrics.h"
 #include "ihome/store/users.h"
 
 #include <cstdlib>
@@ -45,6 +46,29 @@ Result<const Generations*> Context::generations() {
     gens_epoch_ = gens_.epoch();
   }
   return &gens_;
+}
+
+Result<std::optional<std::string>> Context::read_through(
+    const std::string& key, GenMask mask, int shared_ttl,
+    const std::function<Result<std::optional<std::string>>()>& build) {
+  auto gens = generations();  // before anything a fragment is built from
+  if (!gens) return gens.take_error();
+  const std::string* hit = local_.get(key, **gens);
+  metrics::count_local_cache(hit != nullptr);
+  if (hit) return std::optional<std::string>(*hit);
+  std::string shared_key;
+  if (shared_ttl > 0) {
+    shared_key = key + "@" + (*gens)->stamp(mask);
+    if (auto shared = cached(shared_key)) {
+      local_.put(key, *shared, mask, **gens);
+      return std::optional<std::string>(std::move(*shared));
+    }
+  }
+  auto built = build();
+  if (!built || !*built) return built;
+  if (shared_ttl > 0) remember(shared_key, **built, shared_ttl);
+  local_.put(key, **built, mask, **gens);
+  return built;
 }
 
 Result<const AvailabilityIndex*> Context::search_index() {

@@ -9,7 +9,7 @@
 //   GET  /api/house/my                      my houses        (login)
 //   GET  /api/house/info?house_id=          detail           (cached)
 //   GET  /api/house/index                   top 5 booked     (cached)
-//   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (index, cached)
+//   GET  /api/house/list?aid=&sd=&ed=&sk=&p=&q= search       (index, cached)
 //
 // Listing management (edit, online/offline, photos) is in house_manage.cpp;
 // the fields of newhouse are parsed by house_fields.cpp (shared with edit).
@@ -20,6 +20,7 @@
 // the search answers from the worker's availability index (src/search/).
 // With memcached down the reads answer from SQLite.
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -33,7 +34,6 @@
 #include "ihome/core/money.h"
 #include "ihome/core/text.h"
 #include "ihome/media/image.h"
-#include "ihome/metrics/metrics.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/users.h"
 
@@ -64,37 +64,9 @@ std::string to_json(const std::function<void(JsonWriter&)>& write) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-// Read-through of the read path (ARCHITECTURE.md): the worker's own cache,
-// valid while the SQLite generations of `mask` hold; then, when
-// `shared_ttl` > 0, memcached under the key plus those generations (so an
-// entry of an older state is never read); then `build` from SQLite.
-// `build` answers nullopt for "no such thing", which is not cached.
-Result<std::optional<std::string>> read_through(
-    Context& ctx, const std::string& key, GenMask mask, int shared_ttl,
-    const std::function<Result<std::optional<std::string>>()>& build) {
-  auto gens = ctx.generations();  // before anything a fragment is built from
-  if (!gens) return gens.take_error();
-  const std::string* hit = ctx.local().get(key, **gens);
-  metrics::count_local_cache(hit != nullptr);
-  if (hit) return std::optional<std::string>(*hit);
-  std::string shared_key;
-  if (shared_ttl > 0) {
-    shared_key = key + "@" + (*gens)->stamp(mask);
-    if (auto cached = ctx.cached(shared_key)) {
-      ctx.local().put(key, *cached, mask, **gens);
-      return std::optional<std::string>(std::move(*cached));
-    }
-  }
-  auto built = build();
-  if (!built || !*built) return built;
-  if (shared_ttl > 0) ctx.remember(shared_key, **built, shared_ttl);
-  ctx.local().put(key, **built, mask, **gens);
-  return built;
-}
-
 Reply catalog(Context& ctx, const char* key, const char* id_name, const char* name_name,
               Result<std::vector<NamedId>> (Houses::*load)(), bool public_cache) {
-  auto json = read_through(ctx, key, gen_bit(GenKind::kCatalog), 0,
+  auto json = ctx.read_through(key, gen_bit(GenKind::kCatalog), 0,
                            [&]() -> Result<std::optional<std::string>> {
     auto db = ctx.db();
     if (!db) return db.take_error();
@@ -267,6 +239,8 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.max_days);
     w.Key("order_count");
     w.Int64(d.order_count);
+    w.Key("favorite_count");
+    w.Int64(d.favorite_count);
     w.Key("status");
     write_string(w, d.status);
     w.Key("images");
@@ -301,7 +275,7 @@ Reply house_info(Context& ctx, Request& req) {
   auto session = ctx.session_of(req);
   if (session && session->has_value()) viewer = (*session)->user_id;
 
-  auto json = read_through(ctx, info_key(house_id), gen_bit(GenKind::kHouse), kInfoTtl,
+  auto json = ctx.read_through(info_key(house_id), gen_bit(GenKind::kHouse) | gen_bit(GenKind::kFavorite), kInfoTtl,
                            [&]() -> Result<std::optional<std::string>> {
     auto db = ctx.db();
     if (!db) return db.take_error();
@@ -325,7 +299,7 @@ Reply house_info(Context& ctx, Request& req) {
 }
 
 Reply house_index(Context& ctx, Request&) {
-  auto json = read_through(ctx, "house_index", gen_bit(GenKind::kHouse), kIndexTtl,
+  auto json = ctx.read_through("house_index", gen_bit(GenKind::kHouse), kIndexTtl,
                            [&]() -> Result<std::optional<std::string>> {
     auto db = ctx.db();
     if (!db) return db.take_error();
@@ -381,6 +355,11 @@ Result<HouseSearch> parse_search(const Request& req) {
     if (!page) return page.take_error();
     q.page = *page;
   }
+  if (p.has("q")) {  // blank after trimming: no filter
+    auto text = p.text("q", 0, 32);
+    if (!text) return text.take_error();
+    if (!text->empty()) q.keyword = Keyword{*text, *utf8_length(*text)};
+  }
   return q;
 }
 
@@ -396,6 +375,25 @@ Result<bool> known_area(Houses& houses, int64_t area_id) {
   return std::find(ids.begin(), ids.end(), area_id) != ids.end();
 }
 
+// The ids of the houses matching `keyword` (ascending, online or not),
+// kept in the worker while no house changed (a title, an address, an area).
+Result<std::vector<int64_t>> keyword_matches(Context& ctx, Db& db, const Keyword& keyword) {
+  auto gens = ctx.generations();
+  if (!gens) return gens.take_error();
+  std::string key = "kw:" + keyword.text;
+  std::vector<int64_t> ids;
+  if (const std::string* packed = ctx.local().get(key, **gens)) {
+    ids.resize(packed->size() / sizeof(int64_t));
+    std::memcpy(ids.data(), packed->data(), ids.size() * sizeof(int64_t));
+    return ids;
+  }
+  auto found = keyword_house_ids(db, keyword);
+  if (!found) return found.take_error();
+  ctx.local().put(key, std::string(reinterpret_cast<const char*>(found->data()), found->size() * sizeof(int64_t)),
+                  gen_bit(GenKind::kHouse), **gens);
+  return found;
+}
+
 Reply house_list(Context& ctx, Request& req) {
   TRY_ASSIGN(q, parse_search(req));
   TRY_ASSIGN(db, ctx.db());
@@ -407,16 +405,25 @@ Reply house_list(Context& ctx, Request& req) {
 
   // A page is kept in the worker while houses and orders stay as they were;
   // otherwise the availability index chooses its ids (SQL only for a stay
-  // outside the index's horizon) and SQLite gives their summaries.
+  // outside the index's horizon) among the keyword's matches, if any, and
+  // SQLite gives their summaries.  The keyword goes last in the key (it may
+  // hold any character).
   std::string key = "list:" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
                     (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") + ":" +
-                    std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page);
-  auto json = read_through(ctx, key, gen_bit(GenKind::kHouse) | gen_bit(GenKind::kOrder), 0,
+                    std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page) + ":" +
+                    (q.keyword ? "q=" + q.keyword->text : "");
+  auto json = ctx.read_through(key, gen_bit(GenKind::kHouse) | gen_bit(GenKind::kOrder), 0,
                            [&]() -> Result<std::optional<std::string>> {
     auto index = ctx.search_index();
     if (!index) return index.take_error();
+    std::vector<int64_t> matches;
+    if (q.keyword) {
+      auto ids = keyword_matches(ctx, *db, *q.keyword);
+      if (!ids) return ids.take_error();
+      matches = std::move(*ids);
+    }
     HousePage page;
-    if (auto found = (*index)->query(q)) {
+    if (auto found = (*index)->query(q, q.keyword ? &matches : nullptr)) {
       page.total = found->total;
       auto rows = houses.by_ids(found->ids);
       if (!rows) return rows.take_error();
@@ -456,8 +463,13 @@ void forget_houses_of(Context& ctx, int64_t user_id) {
   if (!ids->empty()) ctx.bump_search();
 }
 
+void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }
+
+void forget_house_detail(Context& ctx, int64_t house_id) { ctx.forget(info_key(house_id)); }
+
 void forget_house(Context& ctx, int64_t house_id) {
   ctx.forget(info_key(house_id));
+  forget_calendar(ctx, house_id);  // min_days/max_days may have changed
   ctx.forget("house_index");
   ctx.bump_search();
 }

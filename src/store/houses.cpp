@@ -60,7 +60,8 @@ Result<std::vector<NamedId>> named_ids(Result<Stmt> stmt) {
 // `for_list`: the page query walks the sort's index and stops after one
 // page, so the unary + keeps the planner off houses_area_days (which only
 // helps the count, where every candidate is visited anyway).
-std::string where_clause(const HouseSearch& q, bool for_list) {
+// `walk_sort`: see Houses::search.
+std::string where_clause(const HouseSearch& q, bool for_list, bool walk_sort = false) {
   std::string w = "WHERE h.status = 'online' ";
   if (q.area_id) w += "AND h.area_id = ?1 ";
   if (q.start_day) {
@@ -69,6 +70,7 @@ std::string where_clause(const HouseSearch& q, bool for_list) {
     w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
          kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
+  if (q.keyword) w += keyword_condition(*q.keyword, walk_sort);
   return w;
 }
 
@@ -89,6 +91,7 @@ void bind_search(Stmt& s, const HouseSearch& q) {
     s.bind(3, format_date(*q.end_day));
     s.bind(4, *q.end_day - *q.start_day);
   }
+  if (q.keyword) bind_keyword(s, kKeywordParam, *q.keyword);
 }
 
 }  // namespace
@@ -191,7 +194,8 @@ Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
 Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   auto s = db_.prepare(
       "SELECT h.id, h.user_id, " CLOSED_AS_NAME ", u.avatar, h.title, h.price, h.address, h.room_count, "
-      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count, h.status "
+      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count, h.status, "
+      "(SELECT count(*) FROM favorites f WHERE f.house_id = h.id) "
       "FROM houses h JOIN users u ON u.id = h.user_id WHERE h.id = ?1");
   if (!s) return s.take_error();
   s->bind(1, house_id);
@@ -216,6 +220,7 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   d.max_days = s->int64(14);
   d.order_count = s->int64(15);
   d.status = s->text(16);
+  d.favorite_count = s->int64(17);
 
   // The cover first (API.md "house/image/cover"), then upload order.
   auto images = db_.prepare(
@@ -289,7 +294,13 @@ Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> kn
   }
   if (page.total <= (q.page - 1) * kPageSize) return page;
 
-  auto list = db_.prepare(summary_select() + where_clause(q, true) + order_clause(q.sort) +
+  // A keyword matching many houses: walk the sort's index and test each
+  // house against the keyword's id set (stops after one page) instead of
+  // sorting every match; a rare one: sort its few matches.  Not for
+  // price-inc across all areas, where SQLite walks (price, id) badly.
+  bool walk_sort = q.keyword && page.total >= kKeywordWalkMin &&
+                   (q.sort != HouseSort::kPriceInc || q.area_id.has_value());
+  auto list = db_.prepare(summary_select() + where_clause(q, true, walk_sort) + order_clause(q.sort) +
                           "LIMIT ?5 OFFSET ?6");
   if (!list) return list.take_error();
   bind_search(*list, q);

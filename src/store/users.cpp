@@ -177,8 +177,13 @@ Result<ClosedAccount> Users::close(int64_t id) {
                        id);
   if (!commented) return commented.take_error();
   closed.commented_houses = std::move(*commented);
+  auto saved = ids(db_.prepare("SELECT house_id FROM favorites WHERE user_id = ?1"), id);
+  if (!saved) return saved.take_error();
+  closed.favorite_houses = std::move(*saved);
 
   Status s = run(db_.prepare("DELETE FROM sms_outbox WHERE mobile = (SELECT mobile FROM users WHERE id = ?1)"), id);
+  if (!s.ok()) return s.take_error();
+  s = run(db_.prepare("DELETE FROM favorites WHERE user_id = ?1"), id);  // personal data, like the rest
   if (!s.ok()) return s.take_error();
   s = run(db_.prepare("UPDATE houses SET status = 'offline', updated_at = datetime('now', 'localtime') "
                       "WHERE user_id = ?1"),

@@ -67,6 +67,7 @@ LIST_KEYS = {"house_id", "title", "price", "area_name", "address", "room_count",
 INFO_KEYS = {"hid", "user_id", "user_name", "user_avatar", "title", "price", "address",
              "room_count", "acreage", "unit", "capacity", "beds", "deposit", "min_days",
              "max_days", "order_count", "images", "facilities", "comments", "status"}
+INFO_KEYS |= {"favorite_count"}   # API.md Favourites (tests/integration/favorites_test.py)
 
 
 # ----- test files made here, byte by byte ---------------------------------------------
@@ -303,7 +304,7 @@ class NewHouseBasics(HouseCase):
                     "address": "东城区东四北大街1号", "room_count": 2, "acreage": 80,
                     "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "deposit": "500.00",
                     "min_days": 2, "max_days": 30, "order_count": 0, "status": "online", "images": [],
-                    "facilities": [1, 2, 3], "comments": []}
+                    "facilities": [1, 2, 3], "comments": [], "favorite_count": 0}
         self.assertEqual(house, expected)
         self.assertEqual(tuple(self.row(hid, "user_id, area_id, price, deposit, index_image")),
                          (owner.user_id, AREA_DEFAULT, 29850, 50000, None))
@@ -752,6 +753,7 @@ class HouseInfo(HouseCase):
         data = self.info(owner, hid)
         self.assertEqual(set(data), {"user_id", "house"})
         house = data["house"]
+        self.assertEqual(house.pop("favorite_count"), 0)
         self.assertEqual(house, {
             "hid": hid, "user_id": owner.user_id, "user_name": name, "user_avatar": avatar,
             "title": "四合院", "price": "520.00", "address": "东城区南锣鼓巷9号", "room_count": 4,

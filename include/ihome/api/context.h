@@ -4,6 +4,7 @@
 // rate limits.  One per worker process, built after fork.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -52,6 +53,14 @@ class Context {
   // fragments, emptied when the generations went back (a restore).
   Result<const Generations*> generations();
   LocalCache& local() { return local_; }
+  // Read-through of the read path (ARCHITECTURE.md): the worker's own
+  // cache, valid while the SQLite generations of `mask` hold; then, when
+  // `shared_ttl` > 0, memcached under the key plus those generations (so an
+  // entry of an older state is never read); then `build` from SQLite.
+  // `build` answers nullopt for "no such thing", which is not cached.
+  Result<std::optional<std::string>> read_through(
+      const std::string& key, GenMask mask, int shared_ttl,
+      const std::function<Result<std::optional<std::string>>()>& build);
   // The worker's availability index (src/search/), caught up with SQLite.
   Result<const AvailabilityIndex*> search_index();
 

@@ -295,3 +295,9 @@ function catalog(url) {
   }
   return catalogs.get(url);
 }
+
+// Favourites (js/hearts.js, js/favorites.js).
+CONTEXT_ERRNO.favorite = {
+  4002: '房源不存在或已下架',
+  4004: '最多收藏 500 套房源，请先取消一些收藏',
+};
