@@ -185,6 +185,32 @@ class LoggedInReadsSeeEveryWrite(ReadPathCase):
         self.assertOk(owner.post("/api/house/status", {"house_id": hid, "status": "online"}))
         self.every_read(viewer, in_list, True, "online again")
 
+    def test_favourites_calendar_and_keyword_of_issue_13(self):
+        owner, guest, viewer = self.user(verified=True), self.user(), self.user()
+        hid = self.house(owner, district=15, title="收藏读路径", min_days=1)
+        count = lambda c: self.info(c, hid)["house"]["favorite_count"]
+        self.every_read(viewer, count, 0, "warm")
+        self.assertOk(guest.post("/api/user/favorites", {"house_id": hid}))
+        self.every_read(viewer, count, 1, "a favourite")
+        self.assertOk(guest.post("/api/user/favorites/remove", {"house_id": hid}))
+        self.every_read(viewer, count, 0, "removed")
+
+        cal = lambda c: self.assertOk(c.get("/api/house/calendar", {"house_id": hid, "from": day(30),
+                                                                    "days": 10}))["data"]["booked"]
+        self.every_read(viewer, cal, [], "warm")
+        self.assertOk(guest.post("/api/order", {"house_id": hid, "start_date": day(32), "end_date": day(34)}))
+        self.every_read(viewer, cal, [day(32), day(33)], "a booking in the calendar")
+        self.assertOk(owner.post("/api/house/edit", {"house_id": hid, "min_days": 3}))
+        self.every_read(viewer, lambda c: self.assertOk(c.get("/api/house/calendar", {"house_id": hid, "from": day(30),
+                                                                                      "days": 10}))["data"]["min_days"],
+                        3, "new min_days in the calendar")
+
+        kw = lambda c: self.list_ids(c, q="收藏读路")
+        self.every_read(viewer, kw, [hid], "warm")
+        self.assertOk(owner.post("/api/house/edit", {"house_id": hid, "title": "改名读路径"}))
+        self.every_read(viewer, kw, [], "an edited title leaves the keyword's matches")
+        self.every_read(viewer, lambda c: self.list_ids(c, q="改名读路"), [hid], "and joins the new one's")
+
     def test_respawned_workers_catch_up_from_the_master_s_index(self):
         # The master builds the index once before forking; a worker respawned later
         # starts from that copy and must apply every change made since.

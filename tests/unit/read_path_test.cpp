@@ -1,8 +1,9 @@
 // Unit tests of the read path: the worker's LRU and the SQLite generations
 // (src/store/local_cache.cpp), the availability index (src/search/) and
 // the differential test of the index against the SQL search
-// (Houses::search, the reference) on a generated database, before and
-// after random writes from this and another connection.
+// (Houses::search, the reference) on a generated database — areas, dates,
+// min/max days, sorts, pages, keywords, offline houses — before and after
+// random writes from this and another connection.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -11,9 +12,11 @@
 #include <string>
 
 #include "ihome/core/date.h"
+#include "ihome/core/text.h"
 #include "ihome/search/live_index.h"
 #include "ihome/store/db.h"
 #include "ihome/store/houses.h"
+#include "ihome/store/keyword.h"
 #include "ihome/store/local_cache.h"
 
 using namespace ihome;
@@ -55,13 +58,20 @@ void add_users(Db& db) {
        "(1, '13800000001', 'owner', 'x'), (2, '13800000002', 'guest', 'x')");
 }
 
-int64_t add_house(Db& db, int64_t area, int64_t price, int64_t min_days = 1, int64_t max_days = 0) {
+int64_t add_house(Db& db, int64_t area, int64_t price, int64_t min_days = 1, int64_t max_days = 0,
+                  const std::string& title = "t", const std::string& address = "a") {
   exec(db, "INSERT INTO houses (user_id, area_id, title, price, address, room_count, acreage, capacity, "
            "min_days, max_days) VALUES (1, " +
-               std::to_string(area) + ", 't', " + std::to_string(price) + ", 'a', 1, 1, 1, " +
-               std::to_string(min_days) + ", " + std::to_string(max_days) + ")");
+               std::to_string(area) + ", '" + title + "', " + std::to_string(price) + ", '" + address +
+               "', 1, 1, 1, " + std::to_string(min_days) + ", " + std::to_string(max_days) + ")");
   return db.last_insert_id();
 }
+
+// Words of titles and addresses, and keywords to search them by (API.md house/list `q`):
+// Chinese of 1-4 characters, Latin in either case, area names, and ones matching nothing.
+const char* const kWords[] = {"三里屯", "望京", "国贸", "地铁", "近地铁", "Loft", "loft公寓", "胡同", "双井", "后海"};
+const char* const kKeywords[] = {"三里屯", "三里", "屯", "望京", "地铁", "近地", "loft", "LOFT", "Lo", "胡同", "后",
+                                 "朝阳", "海淀区", "东城", "公寓", "没有这个", "x"};
 
 void add_order(Db& db, int64_t house, int64_t start, int64_t nights, const char* status) {
   exec(db, "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status) VALUES (2, " +
@@ -304,7 +314,7 @@ struct Differential {
   LiveIndex& live;
   std::mt19937_64& rng;
   int64_t base;
-  int checked = 0, via_index = 0;
+  int checked = 0, via_index = 0, keyworded = 0;
 
   int64_t pick(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); }
 
@@ -317,6 +327,11 @@ struct Differential {
     }
     q.sort = static_cast<HouseSort>(pick(0, 3));
     q.page = pick(0, 2) == 0 ? pick(1, 40) : pick(1, 4);
+    if (pick(0, 2) == 0) {
+      std::string text = kKeywords[pick(0, 16)];
+      q.keyword = Keyword{text, *utf8_length(text)};
+      if (pick(0, 1)) q.page = pick(1, 3);
+    }
     return q;
   }
 
@@ -329,7 +344,14 @@ struct Differential {
       REQUIRE(sql.ok());
       std::vector<int64_t> want;
       for (const HouseSummary& h : sql->houses) want.push_back(h.id);
-      auto got = live.index().query(q);
+      std::vector<int64_t> matches;
+      if (q.keyword) {
+        auto ids = keyword_house_ids(db, *q.keyword);
+        REQUIRE(ids.ok());
+        matches = std::move(*ids);
+        ++keyworded;
+      }
+      auto got = live.index().query(q, q.keyword ? &matches : nullptr);
       if (!got) {  // outside the horizon: the handler asks SQL
         bool outside = q.start_day && (*q.start_day < live.index().base_day() ||
                                        *q.end_day > live.index().base_day() + AvailabilityIndex::kHorizonDays);
@@ -342,6 +364,7 @@ struct Differential {
       CAPTURE(q.end_day.value_or(0));
       CAPTURE(static_cast<int>(q.sort));
       CAPTURE(q.page);
+      CAPTURE(q.keyword ? q.keyword->text : std::string("-"));
       CHECK(got->total == sql->total);
       CHECK(got->ids == want);
       ++checked;
@@ -372,6 +395,11 @@ struct Differential {
                            " WHERE id = " + std::to_string(h));
           break;
         case 5:
+          if (pick(0, 1)) {  // an edit: new words in the title
+            exec(writer, "UPDATE houses SET title = '" + std::string(kWords[pick(0, 9)]) + "' WHERE id = " +
+                             std::to_string(h));
+            break;
+          }
           exec(writer, "UPDATE houses SET area_id = " + std::to_string(pick(1, 6)) + " WHERE id = " +
                            std::to_string(h));
           break;
@@ -411,7 +439,9 @@ void generate(Db& db, std::mt19937_64& rng, int houses) {
     int64_t min = pick(0, 3) == 0 ? pick(2, 5) : 1;
     int64_t max = pick(0, 3) == 0 ? min + pick(0, 6) : 0;
     // Few prices and booking counts: many ties, so the "id DESC" tie-break matters.
-    int64_t id = add_house(db, pick(1, 6), pick(1, 12) * 1000, min, max);
+    std::string title = std::string(kWords[pick(0, 9)]) + kWords[pick(0, 9)];
+    std::string address = std::string(kWords[pick(0, 9)]) + "路" + std::to_string(pick(1, 99)) + "号";
+    int64_t id = add_house(db, pick(1, 6), pick(1, 12) * 1000, min, max, title, address);
     if (pick(0, 2) == 0) exec(db, "UPDATE houses SET order_count = " + std::to_string(pick(0, 4)) + " WHERE id = " + std::to_string(id));
     if (pick(0, 9) == 0) exec(db, "UPDATE houses SET status = 'offline' WHERE id = " + std::to_string(id));
     for (int64_t n = pick(0, 5); n > 0; --n) {
@@ -440,8 +470,10 @@ TEST_CASE("differential: the index answers every search as the SQL search does, 
   }
   CHECK(live.rebuilds() == 1);  // every change applied from the log, none rebuilt
   CHECK(live.applied() > 0);
-  MESSAGE("differential: " << diff.checked << " searches compared through the index");
+  MESSAGE("differential: " << diff.checked << " searches compared through the index, " << diff.keyworded
+                            << " with a keyword");
   CHECK(diff.checked > 4000);
+  CHECK(diff.keyworded > 1000);
 }
 
 TEST_CASE("differential: pruned log entries and a restored (older) database rebuild the index") {
