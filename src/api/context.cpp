@@ -9,6 +9,10 @@
 
 namespace ihome {
 
+namespace {
+constexpr size_t kMaxAccounts = 4096;  // account checks kept per worker
+}  // namespace
+
 Result<std::unique_ptr<Context>> Context::create(const Config& config) {
   auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms,
                               config.cache_dead_retry_s);
@@ -120,15 +124,31 @@ Result<std::optional<Session>> Context::session_of(const Request& req) {
   if (id.empty()) return std::optional<Session>();
   auto session = sessions_.load(id);
   if (!session || !session->has_value()) return session;
-  // Every request looks at the account (one primary-key read): a session
-  // whose epoch is behind the user's (ended by a password change, a reset,
-  // closing the account or an operator), or whose user is disabled or gone,
-  // is over at once.  See include/ihome/auth/session.h.
-  auto database = db();
-  if (!database) return database.take_error();
-  auto user = Users(**database).by_id((*session)->user_id);
-  if (!user) return user.take_error();
-  if (!*user || (*user)->disabled || (*user)->closed || (*user)->session_epoch != (*session)->epoch) {
+  // Every request checks the account: a session whose epoch is behind the
+  // user's (ended by a password change, a reset, closing the account or an
+  // operator), or whose user is disabled or gone, is over at once.  See
+  // include/ihome/auth/session.h.  The row read is kept in the worker while
+  // the database has not changed at all since (Generations::change_count:
+  // a commit by any process, or this worker's own write, drops them all),
+  // and the generations are looked at before the row is read, so what is
+  // kept is never older than the state it is kept for.
+  auto gens = generations();
+  if (!gens) return gens.take_error();
+  if ((*gens)->change_count() != accounts_stamp_) {
+    accounts_.clear();
+    accounts_stamp_ = (*gens)->change_count();
+  }
+  int64_t user_id = (*session)->user_id;
+  auto known = accounts_.find(user_id);
+  if (known == accounts_.end()) {
+    auto user = Users(*db_).by_id(user_id);  // db_ is open: generations() opened it
+    if (!user) return user.take_error();
+    if (*user) {
+      if (accounts_.size() >= kMaxAccounts) accounts_.clear();
+      known = accounts_.emplace(user_id, Account{!(*user)->disabled && !(*user)->closed, (*user)->session_epoch}).first;
+    }
+  }
+  if (known == accounts_.end() || !known->second.usable || known->second.session_epoch != (*session)->epoch) {
     Status s = sessions_.destroy(id);
     if (!s.ok()) return s.take_error();
     return std::optional<Session>();

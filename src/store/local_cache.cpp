@@ -18,6 +18,7 @@ Status Generations::refresh(Db& db) {
   int64_t data_version = *row ? version->int64(0) : 0;
   int64_t total = sqlite3_total_changes64(db.handle());
   if (data_version == data_version_ && total == total_changes_) return Status::OK();
+  ++change_count_;
 
   auto read = db.prepare("SELECT kind, gen FROM generations");
   if (!read) return read.take_error();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "ihome/auth/real_name.h"
 #include "ihome/auth/session.h"
@@ -84,6 +85,14 @@ class Context {
   LocalCache local_;
   Generations gens_;
   uint64_t gens_epoch_ = 0;
+  // session_of's account check, per user id: what users held when read,
+  // kept while the database has not changed at all since (change_count).
+  struct Account {
+    bool usable;  // neither disabled nor closed
+    int64_t session_epoch;
+  };
+  std::unordered_map<int64_t, Account> accounts_;
+  uint64_t accounts_stamp_ = 0;
   LiveIndex index_;
 };
 

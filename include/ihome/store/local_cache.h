@@ -48,12 +48,19 @@ class Generations {
   uint64_t epoch() const { return epoch_; }
   // A short text of the kinds in `mask`, for second-level (memcached) keys.
   std::string stamp(GenMask mask) const;
+  // Moves whenever refresh() saw the database change at all (a commit by
+  // any connection, or one of this connection's own writes): what is kept
+  // under an unchanged value was read from the database as it still is.
+  // For data without a generation kind of its own (the account check of
+  // Context::session_of).
+  uint64_t change_count() const { return change_count_; }
 
  private:
   Values values_{};
   int64_t data_version_ = -1;
   int64_t total_changes_ = -1;
   uint64_t epoch_ = 0;
+  uint64_t change_count_ = 0;
 };
 
 class LocalCache {
