@@ -69,6 +69,7 @@ Reply dispatch(Router& router, const Config& config, Request& req, bool body_too
 
 Reply handle_request(Router& router, Context& ctx, Request& req, bool body_too_large) {
   auto start = std::chrono::steady_clock::now();
+  ctx.begin_request();
   Reply reply;
   try {
     reply = dispatch(router, ctx.config(), req, body_too_large);

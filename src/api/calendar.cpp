@@ -68,10 +68,7 @@ Reply house_calendar_reply(Context& ctx, Request& req) {
   });
   if (!json) return error_reply(json.error());
   if (!*json) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
-  return ok_reply([&](JsonWriter& out) {
-    out.Key("data");
-    out.RawValue((*json)->data(), (*json)->size(), rapidjson::kObjectType);
-  });
+  return ok_spliced_reply(",\"data\":", **json);
 }
 
 }  // namespace

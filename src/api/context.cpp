@@ -43,8 +43,12 @@ Result<const RealNameKeys*> Context::real_name_keys() {
 Result<const Generations*> Context::generations() {
   auto database = db();
   if (!database) return database.take_error();
+  // Once per request is enough: a commit by another process during the
+  // request may show from the next one on (the request began before it).
+  if (gens_request_ == request_seq_ && !gens_.wrote_since(**database)) return &gens_;
   Status s = gens_.refresh(**database);
   if (!s.ok()) return s.take_error();
+  gens_request_ = request_seq_;
   if (gens_.epoch() != gens_epoch_) {
     local_.clear();
     gens_epoch_ = gens_.epoch();

@@ -50,12 +50,7 @@ constexpr size_t kHouseImageSide = 1600;
 std::string info_key(int64_t id) { return "house:" + std::to_string(id); }
 
 // {errno, errmsg, data: <raw JSON>} — for answers assembled from a cached fragment.
-Reply data_reply(const std::string& data_json, rapidjson::Type type) {
-  return ok_reply([&](JsonWriter& w) {
-    w.Key("data");
-    w.RawValue(data_json.data(), data_json.size(), type);
-  });
-}
+Reply data_reply(const std::string& data_json) { return ok_spliced_reply(",\"data\":", data_json); }
 
 std::string to_json(const std::function<void(JsonWriter&)>& write) {
   rapidjson::StringBuffer buf;
@@ -87,7 +82,7 @@ Reply catalog(Context& ctx, const char* key, const char* id_name, const char* na
     }));
   });
   if (!json) return error_reply(json.error());
-  Reply reply = data_reply(**json, rapidjson::kArrayType);
+  Reply reply = data_reply(**json);
   if (public_cache) {  // API.md allows it for the area list only
     reply.headers.clear();
     reply.add_header("Cache-Control", "public, max-age=3600");
@@ -287,15 +282,8 @@ Reply house_info(Context& ctx, Request& req) {
   });
   if (!json) return error_reply(json.error());
   if (!*json) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
-  return ok_reply([&](JsonWriter& w) {
-    w.Key("data");
-    w.StartObject();
-    w.Key("user_id");
-    w.Int64(viewer);
-    w.Key("house");
-    w.RawValue((*json)->data(), (*json)->size(), rapidjson::kObjectType);
-    w.EndObject();
-  });
+  // {"data": {"user_id": <viewer>, "house": <the cached fragment>}}
+  return ok_spliced_reply(",\"data\":{\"user_id\":" + std::to_string(viewer) + ",\"house\":", **json, "}");
 }
 
 Reply house_index(Context& ctx, Request&) {
@@ -322,7 +310,7 @@ Reply house_index(Context& ctx, Request&) {
     }));
   });
   if (!json) return error_reply(json.error());
-  return data_reply(**json, rapidjson::kArrayType);
+  return data_reply(**json);
 }
 
 Result<HouseSearch> parse_search(const Request& req) {
@@ -448,7 +436,7 @@ Reply house_list(Context& ctx, Request& req) {
     }));
   });
   if (!json) return error_reply(json.error());
-  return data_reply(**json, rapidjson::kObjectType);
+  return data_reply(**json);
 }
 
 }  // namespace

@@ -28,17 +28,29 @@ std::string_view status_text(int status) {
   }
 }
 
-std::string Reply::serialize() const {
+std::string Reply::head() const {
   std::string out;
-  out.reserve(body.size() + 256);
-  out += "Status: " + std::to_string(status) + " ";
+  out.reserve(160);
+  out += "Status: ";
+  out += std::to_string(status);
+  out += ' ';
   out += status_text(status);
-  out += "\r\nContent-Type: " + content_type + "\r\n";
-  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
+  out += "\r\nContent-Type: ";
+  out += content_type;
+  out += "\r\nContent-Length: ";
+  out += std::to_string(body.size());
   out += "\r\n";
-  out += body;
+  for (const auto& [name, value] : headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "\r\n";
   return out;
 }
+
+std::string Reply::serialize() const { return head() + body; }
 
 Reply json_reply(Errno code, std::string_view message,
                  const std::function<void(JsonWriter&)>& extra, int status) {
@@ -56,6 +68,16 @@ Reply json_reply(Errno code, std::string_view message,
   reply.errno_value = errno_number(code);
   reply.body.assign(buf.GetString(), buf.GetSize());
   reply.add_header("Cache-Control", "no-store");
+  return reply;
+}
+
+Reply ok_spliced_reply(std::string_view before, std::string_view fragment, std::string_view after) {
+  static const Reply empty = ok_reply();  // {"errno":0,"errmsg":"OK"}
+  Reply reply;
+  reply.headers = empty.headers;
+  std::string_view open(empty.body.data(), empty.body.size() - 1);  // without its '}'
+  reply.body.reserve(open.size() + before.size() + fragment.size() + after.size() + 1);
+  reply.body.append(open).append(before).append(fragment).append(after).push_back('}');
   return reply;
 }
 

@@ -80,8 +80,9 @@ void serve(FCGX_Request& fcgi, Router& router, Context& ctx) {
     bool fits = read_body(fcgi, req->content_length, limit, req->raw_body);
     reply = handle_request(router, ctx, *req, !fits);
   }
-  std::string out = reply.serialize();
-  FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+  std::string head = reply.head();
+  FCGX_PutStr(head.data(), static_cast<int>(head.size()), fcgi.out);
+  FCGX_PutStr(reply.body.data(), static_cast<int>(reply.body.size()), fcgi.out);
 }
 
 }  // namespace

@@ -193,6 +193,7 @@ TEST_CASE("serialize writes CGI status, headers, a blank line, then the body") {
   CHECK(r.serialize() ==
         "Status: 200 OK\r\n"
         "Content-Type: application/json; charset=utf-8\r\n"
+        "Content-Length: 25\r\n"
         "Cache-Control: no-store\r\n"
         "\r\n"
         "{\"errno\":0,\"errmsg\":\"OK\"}");
@@ -208,6 +209,7 @@ TEST_CASE("serialize keeps header order and repeated headers") {
   r.body = std::string("\x89PNG\0\x01", 6);
   CHECK(r.serialize() == "Status: 404 Not Found\r\n"
                          "Content-Type: image/png\r\n"
+                         "Content-Length: 6\r\n"
                          "X-A: 1\r\n"
                          "Set-Cookie: session_id=abc; HttpOnly; SameSite=Lax; Path=/\r\n"
                          "Set-Cookie: _xsrf=tok\r\n"
@@ -218,7 +220,8 @@ TEST_CASE("serialize keeps header order and repeated headers") {
 TEST_CASE("serialize of an empty body ends with the blank line") {
   Reply r;
   std::string s = r.serialize();
-  CHECK(s == "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\r\n");
+  CHECK(s == "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 0\r\n\r\n");
+  CHECK(r.head() == s);
 }
 
 TEST_CASE("status_text names every status ihomed sends") {
@@ -327,6 +330,25 @@ TEST_CASE("router: the handler gets the request") {
   req.client_ip = "198.51.100.9";
   Reply r = (**m)(req);
   CHECK(std::string(parse(r.body)["ip"].GetString()) == "198.51.100.9");
+}
+
+TEST_CASE("ok_spliced_reply answers what ok_reply with the fragment as a raw value does") {
+  std::string fragment = "{\"a\":[1,2],\"b\":\"中文\\\"\"}";
+  Reply spliced = ok_spliced_reply(",\"data\":{\"user_id\":-1,\"house\":", fragment, "}");
+  Reply written = ok_reply([&](JsonWriter& w) {
+    w.Key("data");
+    w.StartObject();
+    w.Key("user_id");
+    w.Int64(-1);
+    w.Key("house");
+    w.RawValue(fragment.data(), fragment.size(), rapidjson::kObjectType);
+    w.EndObject();
+  });
+  CHECK(spliced.body == written.body);
+  CHECK(spliced.serialize() == written.serialize());
+  CHECK(spliced.status == 200);
+  CHECK(spliced.errno_value == 0);
+  CHECK(ok_spliced_reply(",\"data\":", "[]").body == "{\"errno\":0,\"errmsg\":\"OK\",\"data\":[]}");
 }
 
 }  // namespace ihome

@@ -53,6 +53,10 @@ class Context {
   // before reading what a fragment is built from) and the worker's LRU of
   // fragments, emptied when the generations went back (a restore).
   Result<const Generations*> generations();
+  // Called by handle_request before each request: generations() then asks
+  // SQLite (a read transaction: PRAGMA data_version) once per request, and
+  // again only after this worker's own write.
+  void begin_request() { ++request_seq_; }
   LocalCache& local() { return local_; }
   // Read-through of the read path (ARCHITECTURE.md): the worker's own
   // cache, valid while the SQLite generations of `mask` hold; then, when
@@ -85,6 +89,8 @@ class Context {
   LocalCache local_;
   Generations gens_;
   uint64_t gens_epoch_ = 0;
+  uint64_t request_seq_ = 1;
+  uint64_t gens_request_ = 0;  // the request generations() last refreshed in
   // session_of's account check, per user id: what users held when read,
   // kept while the database has not changed at all since (change_count).
   struct Account {

@@ -32,8 +32,13 @@ struct Reply {
   // Appends a Set-Cookie header; `attributes` like "HttpOnly; SameSite=Lax".
   void set_cookie(std::string_view name, std::string_view value, std::string_view attributes);
 
-  // The FastCGI response: CGI headers ("Status: 200 OK"), blank line, body.
+  // The FastCGI response: CGI headers ("Status: 200 OK", Content-Type,
+  // Content-Length, the rest), blank line, body.  Content-Length spares
+  // nginx the chunked encoding: an answer larger than its first read would
+  // otherwise cost one more write to the client (the last chunk), measured.
   std::string serialize() const;
+  // serialize() without the body: the worker writes head and body as they are.
+  std::string head() const;
 };
 
 // Writes a string with an explicit length (keeps embedded bytes exact).
@@ -49,6 +54,12 @@ Reply json_reply(Errno code, std::string_view message,
 inline Reply ok_reply(const std::function<void(JsonWriter&)>& extra = nullptr) {
   return json_reply(Errno::kOk, "OK", extra);
 }
+
+// The answer of ok_reply() whose `extra` members are `before` + `fragment`
+// + `after`, spliced as bytes: for answers around a cached JSON fragment
+// (already written by RapidJSON), which RawValue would copy byte by byte.
+// `before` starts with the comma, e.g. `,"data":`.
+Reply ok_spliced_reply(std::string_view before, std::string_view fragment, std::string_view after = {});
 
 // The JSON answer for an Error, with its HTTP status (and Retry-After).
 // A SERVERERR with status 500 is logged and answered with the generic

@@ -54,6 +54,8 @@ class Generations {
   // For data without a generation kind of its own (the account check of
   // Context::session_of).
   uint64_t change_count() const { return change_count_; }
+  // Whether this connection wrote since the last refresh() (no syscall).
+  bool wrote_since(Db& db) const { return sqlite3_total_changes64(db.handle()) != total_changes_; }
 
  private:
   Values values_{};
