@@ -7,7 +7,8 @@
 // account, an operator disabling the user) is ONE rule: a session carries
 // the `epoch` its user had when it was made, and is valid only while that
 // equals users.session_epoch in SQLite and the user is enabled and not
-// closed (checked on every request by Context::session_of).  So
+// closed (checked on every request by Context::session_of, from the
+// worker's copy of the row while the database has not changed since).  So
 //   UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?
 // (Users::end_sessions, or the same SQL from a script) ends them all at
 // once, on the next request of each.  Sessions::forget_user then deletes
