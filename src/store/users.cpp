@@ -185,6 +185,12 @@ Result<ClosedAccount> Users::close(int64_t id) {
   if (!s.ok()) return s.take_error();
   s = run(db_.prepare("DELETE FROM favorites WHERE user_id = ?1"), id);  // personal data, like the rest
   if (!s.ok()) return s.take_error();
+  // Their houses' calendar feeds end with the account: nobody could reset a
+  // leaked URL any more, and an offline house with no open order has
+  // nothing to sync.
+  s = run(db_.prepare("DELETE FROM house_ical_tokens WHERE house_id IN (SELECT id FROM houses WHERE user_id = ?1)"),
+          id);
+  if (!s.ok()) return s.take_error();
   s = run(db_.prepare("UPDATE houses SET status = 'offline', updated_at = datetime('now', 'localtime') "
                       "WHERE user_id = ?1"),
           id);
