@@ -507,6 +507,20 @@ class CloseAccount(AccountCase):
             self.assertNotRegex(mobile, r"^1[3-9][0-9]{9}$")
 
 
+class Csrf(AccountCase):
+    def test_every_account_route_needs_the_csrf_header_and_changes_nothing_without_it(self):
+        u = self.user()
+        for path, body in (("/api/password/reset", {"mobile": u.mobile, "phonecode": "123456",
+                                                    "password": "csrf-pass-2", "password2": "csrf-pass-2"}),
+                           ("/api/profile/password", {"old_password": PASSWORD, "password": "csrf-pass-2",
+                                                      "password2": "csrf-pass-2"}),
+                           ("/api/profile/delete", {"password": PASSWORD})):
+            for csrf in (False, "not-the-cookie"):
+                self.assertJsonAnswer(u.post(path, body, csrf=csrf), 403, 4201, "%s %r" % (path, csrf))
+        self.assertOk(u.check_login(), "still logged in: nothing was changed or closed")
+        self.assertOk(harness.Client(self.st).login(u.mobile, PASSWORD), "the password is the old one")
+
+
 class ResetLimits(AccountCase):
     """The SMS limits count for registered and unregistered mobiles alike."""
 
