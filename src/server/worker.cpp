@@ -99,6 +99,9 @@ int run_worker(int listen_fd, const Config& config, pid_t master_pid) {
     return 1;
   }
   Router router = make_router(**ctx);
+  // The search index is built before the first request, not during it.
+  if (auto index = (*ctx)->search_index(); !index)
+    log_warn("search index not built yet: " + std::string(index.error().text()));
 
   if (FCGX_Init() != 0) {
     log_error("FCGX_Init failed");
