@@ -278,7 +278,7 @@ Result<std::vector<HouseSummary>> Houses::by_ids(const std::vector<int64_t>& ids
   std::string list = "[";
   for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
   list += "]";
-  static const std::string sql = summary_select() + "WHERE h.id IN (SELECT value FROM json_each(?1))";
+  static const std::string sql = house_summary_select() + "WHERE h.id IN (SELECT value FROM json_each(?1))";
   auto s = db_.prepare(sql);
   if (s) s->bind(1, list);
   auto rows = summaries(std::move(s));
