@@ -461,10 +461,6 @@ void forget_houses_of(Context& ctx, int64_t user_id) {
   if (!ids) return;
   for (int64_t id : *ids) ctx.forget(info_key(id));
   if (!ids->empty()) ctx.bump_search();
-  // Their comments show their name too.
-  auto commented = houses.ids_commented_by(user_id);
-  if (!commented) return;
-  for (int64_t id : *commented) ctx.forget(info_key(id));
 }
 
 void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }

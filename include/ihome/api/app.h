@@ -30,9 +30,8 @@ void add_calendar_routes(Router& router, Context& ctx);
 void add_user_routes(Router& router, Context& ctx);
 
 // Cache invalidation shared by resources (src/api/house.cpp): drop the
-// cached detail of every house of `user_id` or that `user_id` commented on
-// (their name or avatar shows there), or of one house and the home page's
-// top houses.
+// cached detail of every house of `user_id` (their name or avatar shows
+// there), or of one house and the home page's top houses.
 void forget_houses_of(Context& ctx, int64_t user_id);
 void forget_house(Context& ctx, int64_t house_id);
 // Drops only the cached detail of one house (its favorite_count changed).
