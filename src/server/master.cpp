@@ -256,7 +256,13 @@ int open_listen_socket(const Config& config) {
   return fd;
 }
 
-int run_master(const std::string& config_path, Config config) {
+int check_startup(const Config& config) {
+  // One clear line for a database ihomed cannot use, before anything else.
+  std::string problem = Db::startup_problem(config.db);
+  if (!problem.empty()) {
+    log_error("cannot start: database " + log_quote(config.db) + " " + problem);
+    return 1;
+  }
   {
     auto db = Db::open(config.db, config.db_busy_timeout_ms);
     if (!db) {
@@ -276,6 +282,11 @@ int run_master(const std::string& config_path, Config config) {
     log_error("cannot create media dir " + config.media_dir + ": " + strerror(errno));
     return 1;
   }
+  return 0;
+}
+
+int run_master(const std::string& config_path, Config config) {
+  if (int status = check_startup(config); status != 0) return status;
   int fd = open_listen_socket(config);
   if (fd < 0) return 1;
   Master master(config_path, std::move(config), fd);
