@@ -94,6 +94,7 @@ $(BUILD)/fuzzer/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libihome.a
 	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
+.PRECIOUS: $(BUILD)/tests/fuzz/%.o
 
 run: $(IHOMED)
 	IHOMED=$(IHOMED) scripts/ihome-stack
@@ -120,7 +121,8 @@ fuzz:
 	@scripts/install-deps --fuzz
 	$(MAKE) BUILD=build-fuzz CXX=clang++ OPT="-O1 -g" \
 	  WARNINGS="$(WARNINGS) -Wno-ambiguous-reversed-operator" \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" fuzz-targets
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	       -fsanitize-ignorelist=tests/fuzz/ubsan-ignorelist.txt" fuzz-targets
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz build-fuzz/fuzzer $(FUZZ_TARGETS)
 
 # Own stack and data set in build/bench-var; installs wrk when missing.

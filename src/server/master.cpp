@@ -22,6 +22,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ihome/auth/key_rotation.h"
 #include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
 #include "ihome/server/worker.h"
@@ -272,6 +273,10 @@ int check_startup(const Config& config) {
     Status migrated = migrate(**db);
     if (!migrated.ok()) return 1;
   }  // closed before fork: workers open their own connections
+  if (std::string unfinished = unfinished_key_rotation(config.secret_key_file); !unfinished.empty()) {
+    log_error("cannot start: " + unfinished);
+    return 1;
+  }
   // Created here, once, so workers never race to create the key file.
   auto keys = load_or_create_key_file(config.secret_key_file);
   if (!keys) {

@@ -42,6 +42,15 @@ Result<std::optional<User>> Users::by_id(int64_t id) {
   return one_user(std::move(stmt));
 }
 
+Result<bool> Users::is_active(int64_t id) {
+  auto stmt = db_.prepare("SELECT disabled FROM users WHERE id = ?1");
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return row.take_error();
+  return *row && stmt->int64(0) == 0;
+}
+
 Result<int64_t> Users::create(const std::string& mobile, const std::string& name,
                               const std::string& password_hash) {
   auto stmt = db_.prepare("INSERT INTO users (mobile, name, password_hash) VALUES (?1, ?2, ?3)");

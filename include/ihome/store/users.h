@@ -33,6 +33,9 @@ class Users {
 
   Result<std::optional<User>> by_mobile(const std::string& mobile);
   Result<std::optional<User>> by_id(int64_t id);
+  // True when the user exists and is not disabled: the per-request check
+  // that ends a disabled user's sessions (one primary-key lookup).
+  Result<bool> is_active(int64_t id);
   // Inserts a user; DATAEXIST (4003) when the mobile (or name) is taken.
   Result<int64_t> create(const std::string& mobile, const std::string& name,
                          const std::string& password_hash);
