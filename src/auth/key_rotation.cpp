@@ -83,13 +83,22 @@ Result<KeyRotation> rotate_real_name_key(Db& db, const std::string& key_path) {
   auto new_keys = must_load(new_path);
   if (!new_keys) return new_keys.take_error();
 
-  // 3: all or nothing.
+  // 3: all or nothing.  A failure of a fresh run (not a resumed one, whose
+  // earlier run may have committed under .new) removes the files it made:
+  // nothing was committed under them, and ihomed starts again as before.
+  auto give_up = [&](Error e) -> Error {
+    if (!report.resumed) {
+      (void)remove_key_file(new_path);
+      (void)remove_key_file(old_path);
+    }
+    return e;
+  };
   {
     auto tx = Transaction::begin(db);
-    if (!tx) return tx.take_error();
+    if (!tx) return give_up(tx.take_error());
     SealedIdCards cards(db);
     auto rows = cards.all();
-    if (!rows) return rows.take_error();
+    if (!rows) return give_up(rows.take_error());
     const RealNameKeys* candidates[] = {&*old_keys, &*current, &*new_keys};
     size_t done = 0;
     for (const auto& row : *rows) {
@@ -102,17 +111,17 @@ Result<KeyRotation> rotate_real_name_key(Db& db, const std::string& key_path) {
         }
       }
       if (!plain)
-        return rotation_error("user " + std::to_string(row.user_id) +
+        return give_up(rotation_error("user " + std::to_string(row.user_id) +
                               "'s id card opens with no key (" + old_path + ", " + key_path + ", " +
-                              new_path + "): nothing changed");
+                              new_path + "): nothing changed"));
       s = cards.rewrite(row.user_id, seal_id_card(*new_keys, *plain), id_card_digest(*new_keys, *plain));
       sodium_memzero(plain->data(), plain->size());
-      if (!s.ok()) return s.take_error();
+      if (!s.ok()) return give_up(s.take_error());
       if (++done == (rows->size() + 1) / 2) crash_point("mid-transaction");
     }
     report.rows = static_cast<int64_t>(rows->size());
     s = tx->commit();
-    if (!s.ok()) return s.take_error();
+    if (!s.ok()) return give_up(s.take_error());
   }
   crash_point("committed");
   // 4 and 5.
