@@ -6,6 +6,7 @@
 
 #include "ihome/auth/csrf.h"
 #include "ihome/core/log.h"
+#include "ihome/metrics/metrics.h"
 
 namespace ihome {
 
@@ -18,6 +19,12 @@ Router make_router(Context& ctx) {
   add_profile_routes(router, ctx);
   add_house_routes(router, ctx);
   add_order_routes(router, ctx);
+  add_account_routes(router, ctx);
+  add_house_manage_routes(router, ctx);
+  add_landlord_routes(router, ctx);
+  add_ical_routes(router, ctx);
+  add_calendar_routes(router, ctx);
+  add_user_routes(router, ctx);
   return router;
 }
 
@@ -27,7 +34,22 @@ bool changes_state(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
+// GET /metrics, for the loopback status listener only (API.md): anywhere
+// else the path is unknown, like any other.
+bool is_metrics(const Request& req) {
+  return req.status_listener && req.path == "/metrics" && (req.method == "GET" || req.method == "HEAD");
+}
+
+Reply metrics_reply() {
+  Reply r;
+  r.content_type = std::string(metrics::kContentType);
+  r.add_header("Cache-Control", "no-store");
+  r.body = metrics::render();
+  return r;
+}
+
 Reply dispatch(Router& router, const Config& config, Request& req, bool body_too_large) {
+  if (is_metrics(req)) return metrics_reply();
   auto handler = router.match(req.method, req.path);
   if (!handler) {
     Reply r = error_reply(handler.error());
@@ -69,6 +91,9 @@ Reply handle_request(Router& router, Context& ctx, Request& req, bool body_too_l
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - start)
                     .count();
+  metrics::count_request(is_metrics(req) || router.knows(req.path) ? std::string_view(req.path)
+                                                                   : metrics::kUnmatched,
+                         reply.status, reply.errno_value, static_cast<double>(micros) / 1e6);
   if (log_enabled(LogLevel::kInfo))
     log_info("request method=" + log_quote(req.method) + " path=" + log_quote(req.path) +
              " status=" + std::to_string(reply.status) + " errno=" + std::to_string(reply.errno_value) +

@@ -9,7 +9,8 @@
 namespace ihome {
 
 Result<std::unique_ptr<Context>> Context::create(const Config& config) {
-  auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms);
+  auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms,
+                              config.cache_dead_retry_s);
   if (!cache) return cache.take_error();
   return std::unique_ptr<Context>(new Context(config, std::move(cache.value())));
 }
@@ -73,15 +74,15 @@ Result<std::optional<Session>> Context::session_of(const Request& req) {
   if (id.empty()) return std::optional<Session>();
   auto session = sessions_.load(id);
   if (!session || !session->has_value()) return session;
-  // Every request looks at the account (one primary-key lookup in this
-  // process's SQLite connection, no network round trip), so a user an
-  // operator disabled (`ihome-admin user disable`) or deleted is logged out
-  // at the very next request, and the session is gone from memcached.
+  // Every request looks at the account (one primary-key read): a session
+  // whose epoch is behind the user's (ended by a password change, a reset,
+  // closing the account or an operator), or whose user is disabled or gone,
+  // is over at once.  See include/ihome/auth/session.h.
   auto database = db();
   if (!database) return database.take_error();
-  auto active = Users(**database).is_active((*session)->user_id);
-  if (!active) return active.take_error();
-  if (!*active) {
+  auto user = Users(**database).by_id((*session)->user_id);
+  if (!user) return user.take_error();
+  if (!*user || (*user)->disabled || (*user)->closed || (*user)->session_epoch != (*session)->epoch) {
     Status s = sessions_.destroy(id);
     if (!s.ok()) return s.take_error();
     return std::optional<Session>();

@@ -9,7 +9,10 @@
 //   GET  /api/house/my                      my houses        (login)
 //   GET  /api/house/info?house_id=          detail           (cached)
 //   GET  /api/house/index                   top 5 booked     (cached)
-//   GET  /api/house/list?aid=&sd=&ed=&sk=&p= search          (cached by generation)
+//   GET  /api/house/list?aid=&sd=&ed=&sk=&p=&q= search       (cached by generation)
+//
+// Listing management (edit, online/offline, photos) is in house_manage.cpp;
+// the fields of newhouse are parsed by house_fields.cpp (shared with edit).
 //
 // Cached answers are JSON fragments in memcached; every write that changes
 // one drops it (or bumps the search generation).  With memcached down the
@@ -19,8 +22,11 @@
 #include <optional>
 #include <string>
 
+#include <sodium.h>
+
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
+#include "ihome/api/house_fields.h"
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
@@ -39,8 +45,6 @@ constexpr int kIndexTtl = 600;
 constexpr int kSearchTtl = 300;
 constexpr int64_t kMaxImages = 20;
 constexpr size_t kHouseImageSide = 1600;
-constexpr int64_t kMaxYuanFen = 1'000'000 * 100;
-constexpr int64_t kMaxDays = 3650;
 
 std::string info_key(int64_t id) { return "house:" + std::to_string(id); }
 
@@ -104,52 +108,12 @@ Reply facilities(Context& ctx, Request&) {
   return catalog(ctx, "facilities", "fid", "name", &Houses::facilities, false);
 }
 
-// Checks ids against the catalog: an unknown one is the client's mistake
-// (4103), not a constraint failure.
-Status check_known(Result<std::vector<NamedId>> catalog, const std::vector<int64_t>& ids,
-                   std::string_view field) {
-  if (!catalog) return catalog.take_error();
-  for (int64_t id : ids) {
-    bool found = false;
-    for (const NamedId& row : *catalog) found |= row.id == id;
-    if (!found) return field_error(field, "不存在");
-  }
-  return Status::OK();
-}
-
 Reply new_house(Context& ctx, Request& req) {
   TRY_ASSIGN(session, ctx.require_login(req));
-  const Params& p = req.body;
-  NewHouse h;
-  h.user_id = session.user_id;
-  TRY_ASSIGN(title, p.text("title", 1, 64));
-  TRY_ASSIGN(price, p.money("price", 1, kMaxYuanFen));
-  const char* area_field = p.has("district") ? "district" : "area_id";
-  TRY_ASSIGN(area_id, p.integer(area_field, 1, INT32_MAX));
-  TRY_ASSIGN(address, p.text("address", 1, 256));
-  TRY_ASSIGN(room_count, p.integer("room_count", 1, 100));
-  TRY_ASSIGN(acreage, p.integer("acreage", 1, 100000));
-  TRY_ASSIGN(unit, p.text_or("house_unit", 0, 64, ""));
-  TRY_ASSIGN(capacity, p.integer("house_capacity", 1, 100));
-  TRY_ASSIGN(beds, p.text_or("beds", 0, 64, ""));
-  TRY_ASSIGN(deposit, p.money_or("deposit", 0, kMaxYuanFen, 0));
-  TRY_ASSIGN(min_days, p.integer_or("min_days", 1, kMaxDays, 1));
-  TRY_ASSIGN(max_days, p.integer_or("max_days", 0, kMaxDays, 0));
-  if (max_days != 0 && max_days < min_days) return error_reply(field_error("max_days", "小于最少天数"));
-  TRY_ASSIGN(facility, p.integer_list("facility", 1, INT32_MAX));
-  h.title = title;
-  h.price = price;
-  h.area_id = area_id;
-  h.address = address;
-  h.room_count = room_count;
-  h.acreage = acreage;
-  h.unit = unit;
-  h.capacity = capacity;
-  h.beds = beds;
-  h.deposit = deposit;
-  h.min_days = min_days;
-  h.max_days = max_days;
-  h.facilities = facility;
+  TRY_ASSIGN(parsed, parse_house_fields(req.body, false));
+  const HouseChanges& f = parsed.fields;
+  NewHouse h{session.user_id, *f.area_id, *f.title,    *f.price,   *f.address,  *f.room_count, *f.acreage,
+             *f.unit,         *f.capacity, *f.beds,    *f.deposit, *f.min_days, *f.max_days,   *f.facilities};
 
   TRY_ASSIGN(db, ctx.db());
   Users users(*db);
@@ -157,8 +121,7 @@ Reply new_house(Context& ctx, Request& req) {
   if (!user) return error_reply(Error{Errno::kUserErr, "", 200, 0});
   if (!user->real_name_verified) return error_reply(Error{Errno::kRoleErr, "请先完成实名认证", 200, 0});
   Houses houses(*db);
-  TRY(check_known(houses.areas(), {h.area_id}, area_field));
-  TRY(check_known(houses.facilities(), h.facilities, "facility"));
+  TRY(check_house_catalog(houses, parsed));
   TRY_ASSIGN(id, houses.create(h));
   ctx.bump_search();
   log_info("house published house_id=" + std::to_string(id) + " user_id=" + std::to_string(h.user_id));
@@ -226,6 +189,10 @@ void write_summary(JsonWriter& w, const HouseSummary& h, bool list_fields) {
   }
   w.Key("ctime");
   write_string(w, h.created_at);
+  if (!list_fields) {  // house/my: the owner sees whether it is online
+    w.Key("status");
+    write_string(w, h.status);
+  }
   w.EndObject();
 }
 
@@ -280,6 +247,10 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.max_days);
     w.Key("order_count");
     w.Int64(d.order_count);
+    w.Key("favorite_count");
+    w.Int64(d.favorite_count);
+    w.Key("status");
+    write_string(w, d.status);
     w.Key("images");
     w.StartArray();
     for (const std::string& f : d.images) write_string(w, media_url(f));
@@ -389,7 +360,24 @@ Result<HouseSearch> parse_search(const Request& req) {
     if (!page) return page.take_error();
     q.page = *page;
   }
+  if (p.has("q")) {  // blank after trimming: no filter
+    auto text = p.text("q", 0, 32);
+    if (!text) return text.take_error();
+    if (!text->empty()) q.keyword = Keyword{*text, *utf8_length(*text)};
+  }
   return q;
+}
+
+// The keyword's part of a search cache key: memcached keys allow no spaces
+// or control characters and at most 250 bytes, so the text goes in hashed.
+std::string keyword_key(const std::optional<Keyword>& keyword) {
+  if (!keyword) return "";
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(keyword->text.data()),
+                     keyword->text.size(), nullptr, 0);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
 }
 
 // Whether `area_id` is in the catalog; the ids are read once per worker
@@ -415,7 +403,8 @@ Reply house_list(Context& ctx, Request& req) {
 
   // The filter's count is shared by every sort and page of it: cached apart.
   std::string filter = ctx.search_generation() + ":" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
-                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":");
+                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") +
+                       ":" + keyword_key(q.keyword);
   std::string key = "search:" + filter + ":" + std::to_string(static_cast<int>(q.sort)) + ":" +
                     std::to_string(q.page);
   auto cached = ctx.cached(key);
@@ -456,8 +445,13 @@ void forget_houses_of(Context& ctx, int64_t user_id) {
   if (!ids->empty()) ctx.bump_search();
 }
 
+void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }
+
+void forget_house_detail(Context& ctx, int64_t house_id) { ctx.forget(info_key(house_id)); }
+
 void forget_house(Context& ctx, int64_t house_id) {
   ctx.forget(info_key(house_id));
+  forget_calendar(ctx, house_id);  // min_days/max_days may have changed
   ctx.forget("house_index");
   ctx.bump_search();
 }

@@ -15,6 +15,7 @@
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
+#include "ihome/metrics/metrics.h"
 #include "ihome/store/orders.h"
 
 namespace ihome {
@@ -38,6 +39,8 @@ Reply book(Context& ctx, Request& req) {
   Orders orders(*db);
   TRY_ASSIGN(id, orders.create(NewOrder{session.user_id, house_id, start, end}));
   ctx.bump_search();  // the stay's nights are taken now
+  forget_calendar(ctx, house_id);
+  metrics::count_booking();
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
   return ok_reply([&](JsonWriter& w) {
@@ -121,6 +124,7 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   // house's comments and order_count (detail, index, booking sort).
   if (action == OrderAction::kComment) forget_house(ctx, house_id);
   else ctx.bump_search();
+  if (action == OrderAction::kReject || action == OrderAction::kCancel) forget_calendar(ctx, house_id);
   return ok_reply();
 }
 

@@ -91,6 +91,8 @@ Reply change_name(Context& ctx, Request& req) {
   // mobile number would take a future user's default name.
   if (is_mobile(name) && name != session.mobile)
     return error_reply(field_error("name", "用户名不能是手机号"));
+  // Closed accounts are named kClosedUserName + "#id": keep that name theirs.
+  if (name.rfind(kClosedUserName, 0) == 0) return error_reply(field_error("name", "用户名不可用"));
 
   TRY_ASSIGN(db, ctx.db());
   Users users(*db);

@@ -13,6 +13,7 @@
 
 #include "ihome/core/log.h"
 #include "ihome/core/text.h"
+#include "ihome/store/cache.h"
 
 extern char** environ;
 
@@ -125,14 +126,17 @@ const std::vector<Binding>& bindings() {
       int64_key("db_max_pages", &Config::db_max_pages, 0, 1LL << 31,
                 "cap on the database size in pages (PRAGMA max_page_count; writes beyond fail "
                 "with errno 4001); 0 = no cap"),
-      string_key("memcached", &Config::memcached, "memcached server: host:port or a unix socket path",
-                 [](const std::string& v) { return !v.empty(); }),
+      string_key("memcached", &Config::memcached,
+                 "memcached server, or a comma-separated pool (consistent hashing): host:port or unix socket paths",
+                 [](const std::string& v) { return !split_server_list(v).empty(); }),
       string_key("cache_prefix", &Config::cache_prefix, "prefix of every memcached key",
                  [](const std::string& v) {
                    return v.size() <= 32 && v.find_first_of(" \t\r\n") == std::string::npos;
                  }),
       int_key("cache_timeout_ms", &Config::cache_timeout_ms, 10, 60000,
               "memcached connect and I/O timeout"),
+      int_key("cache_dead_retry_s", &Config::cache_dead_retry_s, 1, 3600,
+              "a pool's failed memcached server is left out this long before one request tries it again"),
       int64_key("max_body_bytes", &Config::max_body_bytes, 1024, 1LL << 30,
                 "largest JSON or form request body (413 beyond)"),
       int64_key("upload_max_bytes", &Config::upload_max_bytes, 1024, 1LL << 30,

@@ -68,6 +68,7 @@ Result<Request> make_request(const std::map<std::string, std::string, std::less<
     req.path = uri.substr(0, uri.find('?'));
   }
   req.client_ip = get(params, "REMOTE_ADDR");
+  req.status_listener = get(params, "IHOME_STATUS") == "1";
   req.content_type_raw = get(params, "CONTENT_TYPE");
   req.content_type = lower(trim(std::string_view(req.content_type_raw).substr(
       0, std::string_view(req.content_type_raw).find(';'))));

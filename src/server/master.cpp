@@ -25,6 +25,7 @@
 #include "ihome/auth/key_rotation.h"
 #include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
+#include "ihome/metrics/metrics.h"
 #include "ihome/server/worker.h"
 #include "ihome/store/db.h"
 
@@ -115,6 +116,7 @@ void Master::reap() {
       log_info("worker exited pid=" + std::to_string(pid) + " " + describe_status(status));
       continue;
     }
+    metrics::count_worker_restart();
     if (lived < kYoungWorker) backoff_ = backoff_ == 0 ? 1 : std::min(backoff_ * 2, kMaxBackoff);
     else backoff_ = 0;
     next_spawn_ = now_seconds() + backoff_;
@@ -181,6 +183,7 @@ int Master::run() {
   log_info("ihomed started worker_processes=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
   for (;;) {
     while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn();
+    metrics::set_workers(live_workers());
     struct timespec wait = {0, 200 * 1000 * 1000};
     siginfo_t info;
     int sig = sigtimedwait(&set, &info, &wait);
@@ -294,6 +297,8 @@ int run_master(const std::string& config_path, Config config) {
   if (int status = check_startup(config); status != 0) return status;
   int fd = open_listen_socket(config);
   if (fd < 0) return 1;
+  // Before the first fork, so every worker shares the same counters.
+  if (!metrics::init()) log_warn(std::string("metrics off: cannot map shared memory: ") + strerror(errno));
   Master master(config_path, std::move(config), fd);
   return master.run();
 }

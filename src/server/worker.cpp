@@ -14,6 +14,7 @@
 #include "ihome/captcha/captcha.h"
 #include "ihome/core/log.h"
 #include "ihome/media/image.h"
+#include "ihome/metrics/metrics.h"
 
 namespace ihome {
 
@@ -74,6 +75,7 @@ void serve(FCGX_Request& fcgi, Router& router, Context& ctx) {
     std::string ignored;
     read_body(fcgi, 0, 0, ignored);
     reply = error_reply(req.error());
+    metrics::count_request(metrics::kUnmatched, reply.status, reply.errno_value, 0);
   } else {
     int64_t limit = body_limit(req->content_type, ctx.config().max_body_bytes, ctx.config().upload_max_bytes);
     bool fits = read_body(fcgi, req->content_length, limit, req->raw_body);

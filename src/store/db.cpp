@@ -3,6 +3,7 @@
 #include "ihome/store/db.h"
 
 #include "ihome/core/log.h"
+#include "ihome/metrics/metrics.h"
 
 namespace ihome {
 
@@ -117,6 +118,7 @@ Db::~Db() {
 }
 
 Error Db::error(std::string_view what) const {
+  if ((sqlite3_extended_errcode(db_) & 0xff) == SQLITE_BUSY) metrics::count_db_busy();
   log_error(std::string("db ") + std::string(what) + " failed code=" +
             std::to_string(sqlite3_extended_errcode(db_)) + " error=" + log_quote(sqlite3_errmsg(db_)));
   return db_error();
@@ -159,11 +161,14 @@ Status Transaction::commit() {
 }
 
 Status migrate(Db& db) {
-  auto version = db.prepare("PRAGMA user_version");
-  if (!version) return version.take_error();
-  auto row = version->step();
-  if (!row) return row.take_error();
-  int current = static_cast<int>(version->int64(0));
+  int current = 0;
+  {  // reset before the migrations run: DROP fails while a statement is active
+    auto version = db.prepare("PRAGMA user_version");
+    if (!version) return version.take_error();
+    auto row = version->step();
+    if (!row) return row.take_error();
+    current = static_cast<int>(version->int64(0));
+  }
   for (size_t i = 0; i < kMigrationCount; ++i) {
     const Migration& m = kMigrations[i];
     if (m.version <= current) continue;

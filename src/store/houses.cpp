@@ -12,6 +12,9 @@ namespace ihome {
 
 namespace {
 
+// A closed account's name shows as 已注销用户 (kClosedUserName).
+#define CLOSED_AS_NAME "CASE WHEN u.closed_at IS NULL THEN u.name ELSE '已注销用户' END"
+
 constexpr const char* kBusy = "('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE')";
 
 HouseSummary read_summary(const Stmt& s) {
@@ -26,13 +29,14 @@ HouseSummary read_summary(const Stmt& s) {
   if (!s.is_null(7)) h.image = s.text(7);
   if (!s.is_null(8)) h.owner_avatar = s.text(8);
   h.created_at = s.text(9);
+  h.status = s.text(10);
   return h;
 }
 
 const std::string& summary_select() {
   static const std::string sql =
       "SELECT h.id, h.title, h.price, a.name, h.address, h.room_count, h.order_count, "
-      "h.index_image, u.avatar, h.created_at "
+      "h.index_image, u.avatar, h.created_at, h.status "
       "FROM houses h JOIN areas a ON a.id = h.area_id JOIN users u ON u.id = h.user_id ";
   return sql;
 }
@@ -56,8 +60,9 @@ Result<std::vector<NamedId>> named_ids(Result<Stmt> stmt) {
 // `for_list`: the page query walks the sort's index and stops after one
 // page, so the unary + keeps the planner off houses_area_days (which only
 // helps the count, where every candidate is visited anyway).
-std::string where_clause(const HouseSearch& q, bool for_list) {
-  std::string w = "WHERE 1 ";
+// `walk_sort`: see Houses::search.
+std::string where_clause(const HouseSearch& q, bool for_list, bool walk_sort = false) {
+  std::string w = "WHERE h.status = 'online' ";
   if (q.area_id) w += "AND h.area_id = ?1 ";
   if (q.start_day) {
     w += for_list ? "AND +h.min_days <= ?4 " : "AND h.min_days <= ?4 ";
@@ -65,6 +70,7 @@ std::string where_clause(const HouseSearch& q, bool for_list) {
     w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
          kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
+  if (q.keyword) w += keyword_condition(*q.keyword, walk_sort);
   return w;
 }
 
@@ -85,6 +91,7 @@ void bind_search(Stmt& s, const HouseSearch& q) {
     s.bind(3, format_date(*q.end_day));
     s.bind(4, *q.end_day - *q.start_day);
   }
+  if (q.keyword) bind_keyword(s, kKeywordParam, *q.keyword);
 }
 
 }  // namespace
@@ -186,8 +193,9 @@ Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
 
 Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   auto s = db_.prepare(
-      "SELECT h.id, h.user_id, u.name, u.avatar, h.title, h.price, h.address, h.room_count, "
-      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count "
+      "SELECT h.id, h.user_id, " CLOSED_AS_NAME ", u.avatar, h.title, h.price, h.address, h.room_count, "
+      "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count, h.status, "
+      "(SELECT count(*) FROM favorites f WHERE f.house_id = h.id) "
       "FROM houses h JOIN users u ON u.id = h.user_id WHERE h.id = ?1");
   if (!s) return s.take_error();
   s->bind(1, house_id);
@@ -211,8 +219,13 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   d.min_days = s->int64(13);
   d.max_days = s->int64(14);
   d.order_count = s->int64(15);
+  d.status = s->text(16);
+  d.favorite_count = s->int64(17);
 
-  auto images = db_.prepare("SELECT file FROM house_images WHERE house_id = ?1 ORDER BY id");
+  // The cover first (API.md "house/image/cover"), then upload order.
+  auto images = db_.prepare(
+      "SELECT i.file FROM house_images i JOIN houses h ON h.id = i.house_id WHERE i.house_id = ?1 "
+      "ORDER BY i.file IS h.index_image DESC, i.id");
   if (!images) return images.take_error();
   images->bind(1, house_id);
   Status done = images->each([&](const Stmt& row) { d.images.push_back(row.text(0)); });
@@ -224,7 +237,7 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   done = facilities->each([&](const Stmt& row) { d.facilities.push_back(row.int64(0)); });
   if (!done.ok()) return done.take_error();
   auto comments = db_.prepare(
-      "SELECT u.name, o.updated_at, o.comment FROM orders o JOIN users u ON u.id = o.user_id "
+      "SELECT " CLOSED_AS_NAME ", o.updated_at, o.comment FROM orders o JOIN users u ON u.id = o.user_id "
       "WHERE o.house_id = ?1 AND o.status = 'COMPLETE' AND o.comment IS NOT NULL "
       "ORDER BY o.updated_at DESC, o.id DESC LIMIT ?2");
   if (!comments) return comments.take_error();
@@ -237,7 +250,7 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
 
 Result<std::vector<HouseSummary>> Houses::top_booked() {
   static const std::string sql = summary_select() +
-                                 "WHERE h.index_image IS NOT NULL "
+                                 "WHERE h.index_image IS NOT NULL AND h.status = 'online' "
                                  "ORDER BY h.order_count DESC, h.id DESC LIMIT ?1";
   auto s = db_.prepare(sql);
   if (s) s->bind(1, kIndexSize);
@@ -264,7 +277,13 @@ Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> kn
   }
   if (page.total <= (q.page - 1) * kPageSize) return page;
 
-  auto list = db_.prepare(summary_select() + where_clause(q, true) + order_clause(q.sort) +
+  // A keyword matching many houses: walk the sort's index and test each
+  // house against the keyword's id set (stops after one page) instead of
+  // sorting every match; a rare one: sort its few matches.  Not for
+  // price-inc across all areas, where SQLite walks (price, id) badly.
+  bool walk_sort = q.keyword && page.total >= kKeywordWalkMin &&
+                   (q.sort != HouseSort::kPriceInc || q.area_id.has_value());
+  auto list = db_.prepare(summary_select() + where_clause(q, true, walk_sort) + order_clause(q.sort) +
                           "LIMIT ?5 OFFSET ?6");
   if (!list) return list.take_error();
   bind_search(*list, q);

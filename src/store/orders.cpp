@@ -49,7 +49,9 @@ Result<int64_t> Orders::create(const NewOrder& o) {
   // worker can insert between our check and our insert.
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  auto house = db_.prepare("SELECT user_id, price, min_days, max_days FROM houses WHERE id = ?1");
+  // The house is read inside the transaction too: an edit or a status
+  // change commits wholly before or after this booking, never half.
+  auto house = db_.prepare("SELECT user_id, price, min_days, max_days, status FROM houses WHERE id = ?1");
   if (!house) return house.take_error();
   house->bind(1, o.house_id);
   auto row = house->step();
@@ -58,6 +60,7 @@ Result<int64_t> Orders::create(const NewOrder& o) {
   int64_t owner = house->int64(0), price = house->int64(1), min_days = house->int64(2),
           max_days = house->int64(3);
   if (owner == o.user_id) return Error{Errno::kRoleErr, "不能预订自己的房屋", 200, 0};
+  if (house->text(4) != "online") return Error{Errno::kDataErr, "房屋已下架", 200, 0};
   int64_t nights = o.end_day - o.start_day;
   if (nights < min_days) return param_error("参数错误：入住天数少于最少天数");
   if (max_days != 0 && nights > max_days) return param_error("参数错误：入住天数超过最多天数");

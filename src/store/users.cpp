@@ -5,7 +5,8 @@ namespace ihome {
 
 namespace {
 constexpr const char* kColumns =
-    "id, mobile, name, password_hash, avatar, disabled, id_card_digest IS NOT NULL";
+    "id, mobile, name, password_hash, avatar, disabled, id_card_digest IS NOT NULL, session_epoch, "
+    "closed_at IS NOT NULL";
 
 User read_user(const Stmt& s) {
   User u;
@@ -16,6 +17,8 @@ User read_user(const Stmt& s) {
   if (!s.is_null(4)) u.avatar = s.text(4);
   u.disabled = s.int64(5) != 0;
   u.real_name_verified = s.int64(6) != 0;
+  u.session_epoch = s.int64(7);
+  u.closed = s.int64(8) != 0;
   return u;
 }
 
@@ -40,15 +43,6 @@ Result<std::optional<User>> Users::by_id(int64_t id) {
   auto stmt = db_.prepare(sql);
   if (stmt) stmt->bind(1, id);
   return one_user(std::move(stmt));
-}
-
-Result<bool> Users::is_active(int64_t id) {
-  auto stmt = db_.prepare("SELECT disabled FROM users WHERE id = ?1");
-  if (!stmt) return stmt.take_error();
-  stmt->bind(1, id);
-  auto row = stmt->step();
-  if (!row) return row.take_error();
-  return *row && stmt->int64(0) == 0;
 }
 
 Result<int64_t> Users::create(const std::string& mobile, const std::string& name,
@@ -113,6 +107,102 @@ Result<std::optional<RealNameRecord>> Users::real_name(int64_t id) {
   if (!row) return row.take_error();
   if (!*row) return std::optional<RealNameRecord>();
   return std::optional<RealNameRecord>(RealNameRecord{stmt->text(0), stmt->blob(1)});
+}
+
+Status Users::end_sessions(int64_t id) {
+  auto stmt = db_.prepare("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?1");
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, id);
+  return stmt->run();
+}
+
+Result<int64_t> Users::set_password(int64_t id, const std::string& password_hash) {
+  auto stmt = db_.prepare(
+      "UPDATE users SET password_hash = ?2, session_epoch = session_epoch + 1, "
+      "updated_at = datetime('now', 'localtime') WHERE id = ?1 AND closed_at IS NULL "
+      "RETURNING session_epoch");
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, id).bind(2, password_hash);
+  auto row = stmt->step();
+  if (!row) return row.take_error();
+  if (!*row) return Error{Errno::kUserErr, "", 200, 0};
+  int64_t epoch = stmt->int64(0);
+  auto rest = stmt->step();  // finish the statement, so the update is complete
+  if (!rest) return rest.take_error();
+  return epoch;
+}
+
+namespace {
+Result<std::vector<int64_t>> ids(Result<Stmt> stmt, int64_t user_id) {
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, user_id);
+  std::vector<int64_t> out;
+  Status s = stmt->each([&](const Stmt& row) { out.push_back(row.int64(0)); });
+  if (!s.ok()) return s.take_error();
+  return out;
+}
+
+Status run(Result<Stmt> stmt, int64_t user_id) {
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, user_id);
+  return stmt->run();
+}
+}  // namespace
+
+Result<ClosedAccount> Users::close(int64_t id) {
+  // IMMEDIATE: no booking on their houses and no order of theirs can start
+  // between the open-order check and the erasure.
+  auto tx = Transaction::begin(db_);
+  if (!tx) return tx.take_error();
+  auto user = by_id(id);
+  if (!user) return user.take_error();
+  if (!*user || (*user)->closed) return Error{Errno::kUserErr, "", 200, 0};
+  auto open = db_.prepare(
+      "SELECT EXISTS (SELECT 1 FROM orders WHERE user_id = ?1 AND status IN ('WAIT_ACCEPT', 'WAIT_COMMENT')) "
+      "OR EXISTS (SELECT 1 FROM orders o JOIN houses h ON h.id = o.house_id "
+      "WHERE h.user_id = ?1 AND o.status IN ('WAIT_ACCEPT', 'WAIT_COMMENT'))");
+  if (!open) return open.take_error();
+  open->bind(1, id);
+  auto row = open->step();
+  if (!row) return row.take_error();
+  if (open->int64(0) != 0) return Error{Errno::kDataErr, "还有未完成的订单，暂不能注销", 200, 0};
+
+  ClosedAccount closed;
+  closed.avatar = (*user)->avatar;
+  auto houses = ids(db_.prepare("SELECT id FROM houses WHERE user_id = ?1"), id);
+  if (!houses) return houses.take_error();
+  closed.houses = std::move(*houses);
+  auto commented = ids(db_.prepare("SELECT DISTINCT house_id FROM orders WHERE user_id = ?1 "
+                                   "AND status = 'COMPLETE' AND comment IS NOT NULL"),
+                       id);
+  if (!commented) return commented.take_error();
+  closed.commented_houses = std::move(*commented);
+  auto saved = ids(db_.prepare("SELECT house_id FROM favorites WHERE user_id = ?1"), id);
+  if (!saved) return saved.take_error();
+  closed.favorite_houses = std::move(*saved);
+
+  Status s = run(db_.prepare("DELETE FROM sms_outbox WHERE mobile = (SELECT mobile FROM users WHERE id = ?1)"), id);
+  if (!s.ok()) return s.take_error();
+  s = run(db_.prepare("DELETE FROM favorites WHERE user_id = ?1"), id);  // personal data, like the rest
+  if (!s.ok()) return s.take_error();
+  s = run(db_.prepare("UPDATE houses SET status = 'offline', updated_at = datetime('now', 'localtime') "
+                      "WHERE user_id = ?1"),
+          id);
+  if (!s.ok()) return s.take_error();
+  // Placeholders: '0' + 10 digits is 11 characters (the column's CHECK) but
+  // never a mobile (^1[3-9]...); a name with '#' and the id is unique, and
+  // change_name refuses names starting with kClosedUserName.
+  s = run(db_.prepare(
+              "UPDATE users SET mobile = printf('0%010d', id), name = '" + std::string(kClosedUserName) +
+              "#' || id, password_hash = '!', avatar = NULL, real_name = NULL, id_card_sealed = NULL, "
+              "id_card_digest = NULL, disabled = 1, session_epoch = session_epoch + 1, "
+              "closed_at = datetime('now', 'localtime'), updated_at = datetime('now', 'localtime') "
+              "WHERE id = ?1"),
+          id);
+  if (!s.ok()) return s.take_error();
+  s = tx->commit();
+  if (!s.ok()) return s.take_error();
+  return closed;
 }
 
 }  // namespace ihome

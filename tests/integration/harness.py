@@ -127,6 +127,7 @@ class Stack:
         self.url = None
         self.memcached = None
         self.db = None
+        self.metrics_url = None
         self.log_path = None
         self.log_tail = ""
         self.leftovers = []
@@ -180,6 +181,7 @@ class Stack:
                 self.url = values["IHOME_URL"]
                 self.memcached = values["IHOME_MEMCACHED"]
                 self.db = values["IHOME_DB"]
+                self.metrics_url = values.get("IHOME_METRICS_URL")
                 parsed = urllib.parse.urlsplit(self.url)
                 if parsed.port != self.port:
                     raise StackError("stack.env says %s but PORT was %d" % (self.url, self.port))
@@ -286,13 +288,20 @@ class Stack:
         return Client(self)
 
     def mc(self):
-        return Memcached(self.memcached)
+        """The stack's (first) memcached server."""
+        return Memcached(self.memcached.split(",")[0])
 
     def cache_get(self, key):
-        """Value (str) of prefix+key in the stack's memcached, or None."""
-        with self.mc() as mc:
-            v = mc.get(self.prefix + key)
-        return None if v is None else v.decode("utf-8")
+        """Value (str) of prefix+key in the stack's memcached (any server of a pool), or None."""
+        for server in self.memcached.split(","):
+            try:
+                with Memcached(server) as mc:
+                    v = mc.get(self.prefix + key)
+            except OSError:
+                continue  # a pool's server a test stopped
+            if v is not None:
+                return v.decode("utf-8")
+        return None
 
     def cache_ttl(self, key):
         with self.mc() as mc:

@@ -61,12 +61,13 @@ TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 UNKNOWN_HOUSE = 2147483647
 
 MY_KEYS = {"house_id", "title", "area_name", "price", "address", "room_count", "order_count",
-           "img_url", "ctime"}
+           "img_url", "ctime", "status"}
 LIST_KEYS = {"house_id", "title", "price", "area_name", "address", "room_count", "order_count",
              "img_url", "user_avatar", "ctime"}
 INFO_KEYS = {"hid", "user_id", "user_name", "user_avatar", "title", "price", "address",
              "room_count", "acreage", "unit", "capacity", "beds", "deposit", "min_days",
-             "max_days", "order_count", "images", "facilities", "comments"}
+             "max_days", "order_count", "images", "facilities", "comments", "status"}
+INFO_KEYS |= {"favorite_count"}   # API.md Favourites (tests/integration/favorites_test.py)
 
 
 # ----- test files made here, byte by byte ---------------------------------------------
@@ -297,8 +298,8 @@ class NewHouseBasics(HouseCase):
                     "user_avatar": None, "title": "整租·阳光两居", "price": "298.50",
                     "address": "东城区东四北大街1号", "room_count": 2, "acreage": 80,
                     "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "deposit": "500.00",
-                    "min_days": 2, "max_days": 30, "order_count": 0, "images": [],
-                    "facilities": [1, 2, 3], "comments": []}
+                    "min_days": 2, "max_days": 30, "order_count": 0, "status": "online", "images": [],
+                    "facilities": [1, 2, 3], "comments": [], "favorite_count": 0}
         self.assertEqual(house, expected)
         self.assertEqual(tuple(self.row(hid, "user_id, area_id, price, deposit, index_image")),
                          (owner.user_id, AREA_DEFAULT, 29850, 50000, None))
@@ -709,10 +710,12 @@ class MyHouses(HouseCase):
             self.assertTimestampNow(h["ctime"], "ctime")
         self.assertEqual({k: v for k, v in houses[1].items() if k != "ctime"},
                          {"house_id": a, "title": "我的第一套", "area_name": "朝阳区", "price": "298.50",
-                          "address": "朝阳区建国路8号", "room_count": 3, "order_count": 0, "img_url": url})
+                          "address": "朝阳区建国路8号", "room_count": 3, "order_count": 0, "img_url": url,
+                          "status": "online"})
         self.assertEqual({k: v for k, v in houses[0].items() if k != "ctime"},
                          {"house_id": b, "title": "我的第二套", "area_name": "海淀区", "price": "100.00",
-                          "address": "海淀区中关村1号", "room_count": 1, "order_count": 0, "img_url": None})
+                          "address": "海淀区中关村1号", "room_count": 1, "order_count": 0, "img_url": None,
+                          "status": "online"})
 
     def test_my_houses_needs_login(self):
         self.assertJsonAnswer(self.anon().get("/api/house/my"), 200, 4101)
@@ -745,12 +748,13 @@ class HouseInfo(HouseCase):
         data = self.info(owner, hid)
         self.assertEqual(set(data), {"user_id", "house"})
         house = data["house"]
+        self.assertEqual(house.pop("favorite_count"), 0)
         self.assertEqual(house, {
             "hid": hid, "user_id": owner.user_id, "user_name": name, "user_avatar": avatar,
             "title": "四合院", "price": "520.00", "address": "东城区南锣鼓巷9号", "room_count": 4,
             "acreage": 160, "unit": "四室两厅", "capacity": 8, "beds": "双人床4张",
             "deposit": "88.80", "min_days": 2, "max_days": 30, "order_count": 2,
-            "images": urls, "facilities": [1, 5, 24],
+            "status": "online", "images": urls, "facilities": [1, 5, 24],
             "comments": [
                 {"user_name": g2.mobile, "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静"},
                 {"user_name": g1.mobile, "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服"},

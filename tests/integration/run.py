@@ -19,6 +19,15 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The suites use Python libraries from Debian packages (python3-icalendar,
+# python3-prometheus-client: scripts/install-deps), which only Debian's own
+# interpreter sees.  Another python3 first on PATH (pyenv, a venv) hands over.
+DEBIAN_PYTHON = "/usr/bin/python3"
+if (os.path.realpath(sys.executable) != os.path.realpath(DEBIAN_PYTHON)
+        and os.access(DEBIAN_PYTHON, os.X_OK) and not os.environ.get("IHOME_TESTS_REEXEC")):
+    os.environ["IHOME_TESTS_REEXEC"] = "1"
+    os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402

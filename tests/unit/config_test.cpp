@@ -293,7 +293,7 @@ TEST_CASE("config_keys lists every Config field once, with its default and help"
       "socket",           "socket_mode",          "workers",
       "shutdown_timeout", "log_level",            "db",
       "db_busy_timeout_ms", "db_max_pages",       "memcached",          "cache_prefix",
-      "cache_timeout_ms", "media_dir",            "secret_key_file",
+      "cache_timeout_ms", "cache_dead_retry_s",   "media_dir",  "secret_key_file",
       "max_body_bytes",   "upload_max_bytes",     "cookie_secure",
       "session_ttl",      "captcha_ttl",          "captcha_font",
       "imagecode_per_minute", "sms_code_ttl",     "sms_max_attempts",

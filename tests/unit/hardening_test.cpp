@@ -1,7 +1,6 @@
 // Unit tests of the hardening pieces (issue 15) against real files in a temp
-// dir: the start-up check of the database, the db_max_pages cap, the
-// is_active check behind "disable ends sessions", the sweep of stale upload
-// temp files, the key file steps and the key rotation itself (killed steps
+// dir: the start-up check of the database, the db_max_pages cap, the sweep
+// of stale upload temp files, the key file steps and the key rotation itself (killed steps
 // are covered by tests/ops/rotate_key_test.py).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -97,18 +96,6 @@ TEST_CASE("db_max_pages: a write beyond the cap is 4001 and rolls back whole") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == Errno::kDbErr);
   CHECK(s.error().http_status == 503);
-}
-
-TEST_CASE("Users::is_active: existing and enabled only") {
-  Dir d;
-  auto db = open_migrated(d / "u.db");
-  Users users(*db);
-  auto id = users.create("13800138000", "a", "hash");
-  REQUIRE(id.ok());
-  CHECK(*users.is_active(*id) == true);
-  CHECK(*users.is_active(*id + 1) == false);
-  REQUIRE(db->exec("UPDATE users SET disabled = 1").ok());
-  CHECK(*users.is_active(*id) == false);
 }
 
 TEST_CASE("sweep_stale_uploads: only .upload-*.tmp files older than the limit") {

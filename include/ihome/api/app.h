@@ -22,17 +22,32 @@ void add_health_routes(Router& router, Context& ctx);
 void add_profile_routes(Router& router, Context& ctx);
 void add_house_routes(Router& router, Context& ctx);
 void add_order_routes(Router& router, Context& ctx);
+void add_account_routes(Router& router, Context& ctx);
+void add_house_manage_routes(Router& router, Context& ctx);
+void add_landlord_routes(Router& router, Context& ctx);
+void add_ical_routes(Router& router, Context& ctx);
+void add_calendar_routes(Router& router, Context& ctx);
+void add_user_routes(Router& router, Context& ctx);
 
 // Cache invalidation shared by resources (src/api/house.cpp): drop the
 // cached detail of every house of `user_id` (their name or avatar shows
 // there), or of one house and the home page's top houses.
 void forget_houses_of(Context& ctx, int64_t user_id);
 void forget_house(Context& ctx, int64_t house_id);
+// Drops only the cached detail of one house (its favorite_count changed).
+void forget_house_detail(Context& ctx, int64_t house_id);
+// Makes every cached calendar of a house stale (src/api/calendar.cpp): call
+// after any write that books, frees or re-rules its nights.
+void forget_calendar(Context& ctx, int64_t house_id);
 
 // "/media/<file>": the URL nginx serves an uploaded file under.
 std::string media_url(std::string_view file);
 // Writes media_url(*file), or null when there is no file.
 void write_media_url(JsonWriter& w, const std::optional<std::string>& file);
+
+// One house of house/list's answer (also the favourites list's).
+struct HouseSummary;
+void write_house_summary(JsonWriter& w, const HouseSummary& house);
 
 // All routes of the API.
 Router make_router(Context& ctx);

@@ -27,6 +27,7 @@ struct Config {
   std::string memcached = "127.0.0.1:11211";
   std::string cache_prefix = "ihome:";
   int cache_timeout_ms = 500;
+  int cache_dead_retry_s = 30;
   std::string media_dir = "var/media";
   std::string secret_key_file = "var/secret.key";
   // HTTP

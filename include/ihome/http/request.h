@@ -20,6 +20,9 @@ struct Request {
   std::string content_type;  // lower-cased media type without parameters
   std::string content_type_raw;
   std::string client_ip;     // REMOTE_ADDR (nginx's realip module sets it)
+  // IHOME_STATUS=1: the request came through the loopback status listener
+  // (a FastCGI parameter only that nginx server block sets; never a header).
+  bool status_listener = false;
   int64_t content_length = 0;
   std::map<std::string, std::string, std::less<>> cookies;
   std::map<std::string, std::string, std::less<>> headers;  // lower-case names: "x-xsrftoken"

@@ -24,6 +24,8 @@ class Router {
   Result<const Handler*> match(std::string_view method, std::string_view path) const;
   // "GET, POST" for a known path (the Allow header); "" when unknown.
   std::string allowed(std::string_view path) const;
+  // Whether `path` is a route (the metrics label it under its own name).
+  bool knows(std::string_view path) const { return routes_.find(path) != routes_.end(); }
 
  private:
   std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;  // path -> method -> handler

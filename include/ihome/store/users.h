@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ihome/core/result.h"
 #include "ihome/store/db.h"
@@ -19,7 +20,20 @@ struct User {
   std::optional<std::string> avatar;  // media file name
   bool disabled = false;
   bool real_name_verified = false;
+  int64_t session_epoch = 0;  // see include/ihome/auth/session.h
+  bool closed = false;        // the account was closed (erased)
 };
+
+// What closing an account left for the caller to clean up after commit.
+struct ClosedAccount {
+  std::optional<std::string> avatar;         // media file to remove
+  std::vector<int64_t> houses;               // their houses, now offline
+  std::vector<int64_t> commented_houses;     // houses whose comments showed their name
+  std::vector<int64_t> favorite_houses;      // houses they had saved (favorite_count fell)
+};
+
+// The name a closed account shows under (API.md "profile/delete").
+inline constexpr const char* kClosedUserName = "已注销用户";
 
 // What real-name verification stored for a user.
 struct RealNameRecord {
@@ -33,9 +47,6 @@ class Users {
 
   Result<std::optional<User>> by_mobile(const std::string& mobile);
   Result<std::optional<User>> by_id(int64_t id);
-  // True when the user exists and is not disabled: the per-request check
-  // that ends a disabled user's sessions (one primary-key lookup).
-  Result<bool> is_active(int64_t id);
   // Inserts a user; DATAEXIST (4003) when the mobile (or name) is taken.
   Result<int64_t> create(const std::string& mobile, const std::string& name,
                          const std::string& password_hash);
@@ -49,6 +60,19 @@ class Users {
   Status set_real_name(int64_t id, const std::string& real_name, const std::string& sealed,
                        const std::string& digest);
   Result<std::optional<RealNameRecord>> real_name(int64_t id);
+
+  // Ends every session of the user (bumps session_epoch).
+  Status end_sessions(int64_t id);
+  // Sets a new password hash and ends every session; returns the new
+  // session epoch (for the caller's next session, if any).
+  Result<int64_t> set_password(int64_t id, const std::string& password_hash);
+  // Closes the account in one IMMEDIATE transaction (API.md "profile/delete"):
+  // DATAERR while an order of theirs, as guest or on one of their houses,
+  // is WAIT_ACCEPT or WAIT_COMMENT; otherwise mobile, name, password,
+  // avatar and real-name record erased (mobile and name replaced by
+  // placeholders no real user can have: the columns are NOT NULL UNIQUE),
+  // their SMS outbox rows deleted, houses offline, sessions ended.
+  Result<ClosedAccount> close(int64_t id);
 
  private:
   Db& db_;

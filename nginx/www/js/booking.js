@@ -1,10 +1,15 @@
-// 爱家租房 — booking (ES module): pick the dates, see nights and total as
-// they change, place the order.  Login required.
+// 爱家租房 — booking (ES module): pick the dates on a month calendar (two
+// months on a wide screen) where booked nights cannot be picked, or type
+// them; see nights and total as they change; a stay over a booked night is
+// refused before it is sent; place the order.  Login required.
 
 import { describe, getJSON, paramField, postJSON } from './api.js';
 import {
+  addMonths, daysInMonth, fetchCalendar, firstBookedNight, legend, monthGrid, monthStart,
+} from './calendar.js';
+import {
   addDays, byId, clearInvalid, clearOnInput, el, errorState, fail, field, fill, flash, handleExpired,
-  isIsoDate, mountChrome, nightsBetween, params, picture, requireLogin, setBusy, today, yuan,
+  isIsoDate, mountChrome, nightsBetween, params, picture, requireLogin, setBusy, shortDate, today, yuan,
 } from './ui.js';
 
 mountChrome('search');
@@ -26,6 +31,129 @@ function update() {
   byId('nights').textContent = nights ? `${nights} 晚` : '—';
   byId('total').textContent = nights && house ? yuan((priceFen(house.price) * nights) / 100) : '—';
   return nights;
+}
+
+// ---------------------------------------------------------------------------
+// The month calendar
+// ---------------------------------------------------------------------------
+
+const HORIZON_DAYS = 2 * 366;           // how far ahead the server lets a stay start
+const wide = matchMedia('(min-width: 720px)');
+const calBox = byId('booking-calendar');
+const booked = new Set();                // booked nights of the months loaded so far
+const loadedMonths = new Set();          // 'YYYY-MM-01'
+let view = monthStart(today());          // the first month shown
+let drawn = 0;
+
+function monthsShown() {
+  return wide.matches ? 2 : 1;
+}
+
+/** Loads the booked nights of `count` months from `first`; false when that failed. */
+async function loadMonths(first, count) {
+  const need = [];
+  for (let i = 0; i < count; i += 1) {
+    const m = addMonths(first, i);
+    if (!loadedMonths.has(m)) need.push(m);
+  }
+  if (!need.length) return true;
+  let days = 0;
+  for (let m = need[0]; m <= need[need.length - 1]; m = addMonths(m, 1)) days += daysInMonth(m);
+  const cal = await fetchCalendar(house.hid, need[0], Math.min(days, 366));
+  if (!cal.ok) return false;
+  for (const night of cal.booked) booked.add(night);
+  for (const m of need) loadedMonths.add(m);
+  return true;
+}
+
+/** Loads every month the stay [sd, ed) touches. */
+function loadStay(sd, ed) {
+  const first = monthStart(sd);
+  let count = 1;
+  while (addMonths(first, count) <= addDays(ed, -1)) count += 1;
+  return loadMonths(first, Math.min(count, 12));
+}
+
+function dayState(date) {
+  const sd = field(form, 'start_date').value;
+  const ed = field(form, 'end_date').value;
+  const isBooked = booked.has(date);
+  const classes = [];
+  if (isBooked) classes.push('booked');
+  if (date < today()) classes.push('past');
+  if (date === sd) classes.push('selected', 'start');
+  if (ed && date === ed && sd) classes.push('selected', 'end');
+  if (sd && ed && date > sd && date < ed) classes.push('in-range');
+  let disabled = date < today() || date > addDays(today(), HORIZON_DAYS);
+  if (!disabled) {
+    if (sd && !ed && date > sd) {
+      // Choosing the check-out day: every night before it must be free; the
+      // day itself may be booked (someone else checks in that day).
+      const nights = nightsBetween(sd, date);
+      disabled = Boolean(firstBookedNight(sd, date, booked)) || nights < house.min_days ||
+        (house.max_days > 0 && nights > house.max_days);
+      if (!disabled && isBooked) classes.push('checkout');
+    } else {
+      disabled = isBooked;
+    }
+  }
+  return { disabled, classes, label: isBooked ? '已订' : disabled ? '不可选' : '可订' };
+}
+
+function pick(date) {
+  const sd = field(form, 'start_date');
+  const ed = field(form, 'end_date');
+  if (sd.value && !ed.value && date > sd.value) {
+    ed.value = date;
+  } else {
+    sd.value = date;
+    ed.value = '';
+  }
+  clearInvalid(form);
+  update();
+  drawCalendar();
+}
+
+async function drawCalendar() {
+  const mine = ++drawn;
+  const count = monthsShown();
+  const ok = await loadMonths(view, count);
+  if (mine !== drawn) return;
+  const sd = field(form, 'start_date').value;
+  const ed = field(form, 'end_date').value;
+  const first = monthStart(today());
+  const last = monthStart(addDays(today(), HORIZON_DAYS));
+  const step = (n) => () => { view = addMonths(view, n); drawCalendar(); };
+  const months = [];
+  for (let i = 0; i < count; i += 1) months.push(monthGrid(addMonths(view, i), dayState, pick));
+  fill(calBox,
+    el('div', { class: 'cal-nav' },
+      el('button', { type: 'button', class: 'cal-prev', 'aria-label': '上个月', text: '‹', disabled: view <= first, on: { click: step(-1) } }),
+      el('span', { class: 'cal-hint', 'aria-live': 'polite', text: sd && !ed ? '请选择离开日期' : '请选择入住日期' }),
+      el('button', { type: 'button', class: 'cal-next', 'aria-label': '下个月', text: '›', disabled: addMonths(view, count - 1) >= last, on: { click: step(1) } })),
+    el('div', { class: 'cal-months' }, months),
+    legend(),
+    ok ? null : el('p', { class: 'form-msg', dataset: { kind: 'error' }, text: '可订日期加载失败，仍可直接填写日期' }));
+  markStay();
+}
+
+/** Typed dates: show their month and mark a stay over a booked night at once. */
+function markStay() {
+  const sd = field(form, 'start_date').value;
+  const ed = field(form, 'end_date').value;
+  const night = isIsoDate(sd) && isIsoDate(ed) && sd < ed ? firstBookedNight(sd, ed, booked) : '';
+  byId('stay-clash').textContent = night ? `${shortDate(night)} 已被预订，请换个日期` : '';
+}
+
+function followInputs() {
+  const sd = field(form, 'start_date').value;
+  if (isIsoDate(sd)) {
+    const m = monthStart(sd);
+    if (m < view || m > addMonths(view, monthsShown() - 1)) view = m < monthStart(today()) ? monthStart(today()) : m;
+  }
+  drawCalendar();
+  const ed = field(form, 'end_date').value;
+  if (isIsoDate(sd) && isIsoDate(ed) && sd < ed) loadStay(sd, ed).then(markStay);
 }
 
 function stayProblem(sd, ed) {
@@ -81,7 +209,12 @@ async function init() {
   });
   form.addEventListener('input', update);
   form.addEventListener('change', update);
+  sd.addEventListener('change', followInputs);
+  ed.addEventListener('change', followInputs);
+  wide.addEventListener('change', drawCalendar);
+  if (isIsoDate(sd.value)) view = monthStart(sd.value);
   update();
+  drawCalendar();
 }
 
 clearOnInput(form);
@@ -94,6 +227,11 @@ form.addEventListener('submit', async (event) => {
   const end_date = field(form, 'end_date').value;
   const bad = stayProblem(start_date, end_date);
   if (bad) return fail(form, bad.text, bad.name);
+  // Refused here, before sending, when the calendar already knows a night is taken.
+  if (await loadStay(start_date, end_date)) {
+    const night = firstBookedNight(start_date, end_date, booked);
+    if (night) return fail(form, `所选日期已被预订（${shortDate(night)} 已有人入住），请换个日期`, 'start_date');
+  }
 
   setBusy(submit, true, '提交中…');
   const r = await postJSON('/api/order', { house_id: house.hid, start_date, end_date });

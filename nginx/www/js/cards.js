@@ -1,5 +1,8 @@
-// 爱家租房 — the house card used by the home page and the search results.
+// 爱家租房 — the house card used by the home page, the search results and
+// the favourites: a link to the house, with the favourite heart beside it
+// (a button cannot sit inside a link).
 
+import { heartButton } from './hearts.js';
 import { el, picture, yuan } from './ui.js';
 
 /**
@@ -16,7 +19,7 @@ export function houseCard(h, stay) {
     h.area_name ? el('span', { text: h.area_name }) : null,
     el('span', { text: `${h.room_count} 间房` }),
     el('span', { text: h.order_count > 0 ? `已入住 ${h.order_count} 次` : '新上线' }));
-  return el('a', { class: 'house-card', href: `/house.html?${q}` },
+  const link = el('a', { class: 'house-card', href: `/house.html?${q}` },
     el('div', { class: 'photo' },
       picture(h.img_url, h.title),
       el('span', { class: 'price-tag' }, yuan(h.price), el('small', { text: ' /晚' })),
@@ -25,4 +28,5 @@ export function houseCard(h, stay) {
       el('h3', { text: h.title }),
       meta,
       h.address ? el('p', { class: 'meta', text: h.address }) : null));
+  return el('div', { class: 'card-wrap', dataset: { houseId: String(h.house_id) } }, link, heartButton(h.house_id));
 }

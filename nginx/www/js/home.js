@@ -1,5 +1,5 @@
-// 爱家租房 — home page (ES module): top houses carousel, area and date
-// search, areas, the newest houses.
+// 爱家租房 — home page (ES module): top houses carousel, keyword, area and
+// date search, areas, the newest houses.
 
 import { areas, describe, getJSON } from './api.js';
 import { houseCard } from './cards.js';
@@ -38,6 +38,12 @@ form.addEventListener('submit', (event) => {
   if (sd.value && sd.value < today()) {
     event.preventDefault();
     return fail(form, '入住日期不能早于今天', 'sd');
+  }
+  const q = byId('q');
+  q.value = q.value.trim();
+  if ([...q.value].length > 32) {
+    event.preventDefault();
+    return fail(form, '关键词最多 32 个字', 'q');
   }
   // Empty fields stay out of the URL.
   for (const input of form.querySelectorAll('select, input')) input.disabled = !input.value;

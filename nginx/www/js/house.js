@@ -1,10 +1,14 @@
-// 爱家租房 — house detail (ES module): photo gallery, facts, facilities,
-// landlord, comments, and the booking button.
+// 爱家租房 — house detail (ES module): photo gallery, facts, the next 60
+// days' availability, facilities, landlord, comments, the favourite heart
+// and the booking button.
 
 import { describe, facilities, getJSON } from './api.js';
+import { availabilityStrip } from './calendar.js';
+import { heartButton } from './hearts.js';
 import {
   byId, currentUser, el, errorState, fill, isIsoDate, mountChrome, params, picture, yuan,
 } from './ui.js';
+import { icalCard } from './ical.js';
 
 mountChrome('search');
 
@@ -70,6 +74,9 @@ async function bookbar(house, viewerId) {
   let action;
   if (viewerId === house.user_id) {
     action = el('a', { class: 'btn btn-plain', href: '/lorders.html', text: '这是您的房源 · 查看订单' });
+  } else if (house.status === 'offline') {
+    // An old link to a house its landlord took off the site (API.md "house/status").
+    action = el('span', { class: 'btn btn-plain', id: 'book-btn', 'aria-disabled': 'true', text: '房源已下线，暂不可预订' });
   } else {
     const q = new URLSearchParams({ house_id: String(house.hid) });
     const stay = params();
@@ -89,6 +96,17 @@ async function bookbar(house, viewerId) {
   return el('aside', { class: 'bookbar', 'aria-label': '预订' }, price, action);
 }
 
+/** The heart and how many people saved the house. */
+function favorite(house) {
+  let count = Number(house.favorite_count) || 0;
+  const text = el('span', { class: 'favorite-count', id: 'favorite-count' });
+  const show = () => { text.textContent = count > 0 ? `${count} 人收藏` : '还没有人收藏'; };
+  show();
+  const heart = heartButton(house.hid, { label: true, onChange: (saved) => { count += saved ? 1 : -1; show(); } });
+  heart.id = 'house-heart';
+  return el('p', { class: 'favorite' }, heart, text);
+}
+
 async function load() {
   if (!/^\d+$/.test(houseId)) {
     return fill(box, errorState('房源编号无效，请从房源列表进入'));
@@ -102,7 +120,8 @@ async function load() {
   const head = el('section', { class: 'detail-head' },
     el('h1', { text: house.title }),
     el('p', { class: 'meta' }, el('span', { text: house.address })),
-    el('p', { class: 'detail-price' }, yuan(house.price), el('small', { text: ' /晚' })));
+    el('p', { class: 'detail-price' }, yuan(house.price), el('small', { text: ' /晚' })),
+    favorite(house));
 
   const host = el('section', { class: 'card' },
     el('h2', { class: 'card-title', text: '房东' }),
@@ -113,8 +132,11 @@ async function load() {
   const main = el('div', { class: 'detail-grid' },
     head,
     el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '房屋信息' }), facts(house)),
+    el('section', { class: 'card', id: 'availability-card' },
+      el('h2', { class: 'card-title', text: '可订日期' }), await availabilityStrip(house.hid, 60)),
     el('section', { class: 'card' }, el('h2', { class: 'card-title', text: '配套设施' }), await facilityList(house)),
     host,
+    viewerId === house.user_id ? icalCard(house.hid) : null,
     el('section', { class: 'card' },
       el('h2', { class: 'card-title', text: `住客评价（${(house.comments || []).length}）` }), comments(house)));
 

@@ -13,6 +13,7 @@ mountChrome('my');
 const form = byId('login-form');
 const next = safeNext(params().get('next'));
 byId('to-register').href = `/register.html?${new URLSearchParams({ next })}`;
+byId('to-forgot').href = `/forgot.html?${new URLSearchParams({ next })}`;
 
 if (params().get('reason') === 'expired') {
   setMsg(formMsg(form), '登录已过期，请重新登录', 'info');

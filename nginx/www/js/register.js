@@ -3,166 +3,17 @@
 // to ?next= or to the account page.
 
 import { describe, postJSON } from './api.js';
-import { MOBILE_RE, checkMobile, checkPassword, checkPhonecode, normalizeMobile } from './checks.js';
+import { checkMobile, checkPassword, checkPhonecode, normalizeMobile } from './checks.js';
+import { smsCodeForm } from './smscode.js';
 import {
-  byId, clearInvalid, clearOnInput, fail, field, flash, formMsg, markInvalid, mountChrome, params,
-  safeNext, setBusy, setMsg,
+  byId, clearInvalid, clearOnInput, fail, field, flash, markInvalid, mountChrome, params, safeNext, setBusy,
 } from './ui.js';
-
-const SMS_COOLDOWN_S = 60;
-const CAPTCHA_TTL_MS = 170 * 1000;   // the server keeps an image code 180 s
-const CAPTCHA_LOAD_FAILED = '图片验证码加载失败，请点击图片重试';
 
 mountChrome('my');
 
 const form = byId('register-form');
 const next = safeNext(params().get('next'));
 byId('to-login').href = `/login.html?${new URLSearchParams({ next })}`;
-
-// ---------------------------------------------------------------------------
-// Image captcha: a new id on every load; the previous one goes as pcodeid so
-// the server forgets it.
-// ---------------------------------------------------------------------------
-
-function newCodeId() {
-  // randomUUID only exists in secure contexts (https or localhost).
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-const captcha = (() => {
-  const img = byId('captcha-img');
-  const button = byId('captcha-btn');
-  let id = '';
-  let loadedAt = 0;
-  let lastClick = 0;
-
-  function refresh() {
-    const prev = id;
-    id = newCodeId();
-    loadedAt = Date.now();
-    let url = `/api/imagecode?codeid=${encodeURIComponent(id)}`;
-    if (prev) url += `&pcodeid=${encodeURIComponent(prev)}`;
-    img.src = url;
-  }
-
-  function ensureFresh() {
-    if (!id || Date.now() - loadedAt > CAPTCHA_TTL_MS) refresh();
-  }
-
-  img.addEventListener('error', () => {
-    if (img.getAttribute('src')) setMsg(formMsg(form), CAPTCHA_LOAD_FAILED, 'error');
-  });
-  img.addEventListener('load', () => {
-    const msg = formMsg(form);
-    if (msg.textContent === CAPTCHA_LOAD_FAILED) setMsg(msg, '');
-  });
-  button.addEventListener('click', () => {
-    const now = Date.now();
-    if (now - lastClick < 400) return;   // ignore double clicks (the server allows 60 a minute)
-    lastClick = now;
-    refresh();
-    field(form, 'image_code_text').value = '';
-    field(form, 'image_code_text').focus();
-  });
-  // A tab left open for minutes: the code has expired meanwhile.
-  document.addEventListener('visibilitychange', () => { if (!document.hidden) ensureFresh(); });
-
-  return { refresh, ensureFresh, id: () => id };
-})();
-
-// ---------------------------------------------------------------------------
-// SMS button with countdown
-// ---------------------------------------------------------------------------
-
-const smsButton = (() => {
-  const button = byId('sms-btn');
-  const idleText = button.textContent;
-  let timer = null;
-  let endsAt = 0;
-  let busy = false;
-
-  function tick() {
-    const left = Math.ceil((endsAt - Date.now()) / 1000);
-    if (left <= 0) {
-      stop();
-      return;
-    }
-    button.textContent = `${left} 秒后重发`;
-  }
-
-  function start(seconds) {
-    clearInterval(timer);
-    endsAt = Date.now() + seconds * 1000;
-    button.disabled = true;
-    tick();
-    timer = setInterval(tick, 250);
-  }
-
-  function stop() {
-    clearInterval(timer);
-    timer = null;
-    endsAt = 0;
-    button.textContent = idleText;
-    button.disabled = busy;
-  }
-
-  function setSending(on) {
-    busy = on;
-    if (on) {
-      button.disabled = true;
-      button.setAttribute('aria-busy', 'true');
-      button.textContent = '发送中…';
-    } else {
-      button.removeAttribute('aria-busy');
-      if (!timer) stop();
-    }
-  }
-
-  return { button, start, stop, setSending, counting: () => timer !== null || busy };
-})();
-
-async function requestSmsCode() {
-  if (smsButton.counting()) return;
-  clearInvalid(form);
-
-  const mobileInput = field(form, 'mobile');
-  const mobile = normalizeMobile(mobileInput.value);
-  mobileInput.value = mobile;
-  const imageText = field(form, 'image_code_text').value.trim();
-
-  const bad = checkMobile(mobile);
-  if (bad) return fail(form, bad.text, bad.name);
-  if (!imageText) return fail(form, '请输入图片验证码', 'image_code_text');
-
-  smsButton.setSending(true);
-  const r = await postJSON('/api/smscode', {
-    mobile,
-    image_code_id: captcha.id(),
-    image_code_text: imageText,
-  });
-  smsButton.setSending(false);
-
-  // The image code is single-use: show a new one after every attempt.
-  captcha.refresh();
-  field(form, 'image_code_text').value = '';
-
-  if (r.ok) {
-    smsButton.start(SMS_COOLDOWN_S);
-    setMsg(formMsg(form), `短信验证码已发送至 ${mobile}，5 分钟内有效`, 'ok');
-    field(form, 'phonecode').focus();
-    return;
-  }
-  if (r.status === 429 && r.retryAfter && r.retryAfter <= 600) smsButton.start(r.retryAfter);
-
-  const text = describe(r, 'smscode');
-  if (r.status === 200 && r.errno === 4003) return fail(form, text, 'mobile');
-  if (r.status === 200 && r.errno === 4103 && !MOBILE_RE.test(mobile)) return fail(form, text, 'mobile');
-  if (r.status === 200) return fail(form, text, 'image_code_text');
-  return fail(form, text);
-}
 
 // ---------------------------------------------------------------------------
 // Register
@@ -207,5 +58,4 @@ async function submitRegister(event) {
 
 clearOnInput(form);
 form.addEventListener('submit', submitRegister);
-smsButton.button.addEventListener('click', requestSmsCode);
-captcha.refresh();
+smsCodeForm(form, 'register', (mobile) => `短信验证码已发送至 ${mobile}，5 分钟内有效`);

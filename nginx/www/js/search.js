@@ -1,6 +1,7 @@
-// 爱家租房 — search results (ES module): area, dates and sort filters kept in
-// the URL (?aid=&sd=&ed=&sk=&p=, the names /api/house/list takes), 10 houses
-// a page.
+// 爱家租房 — search results (ES module): keyword, area, dates and sort
+// filters kept in the URL (?q=&aid=&sd=&ed=&sk=&p=, the names /api/house/list
+// takes: a search can be shared, and back/forward walk the searches), 10
+// houses a page.
 
 import { areas, describe, getJSON, paramField } from './api.js';
 import { houseCard } from './cards.js';
@@ -21,6 +22,7 @@ function stateFromUrl() {
   const q = new URLSearchParams(location.search);
   const p = parseInt(q.get('p') || '1', 10);
   return {
+    q: (q.get('q') || '').trim(),
     aid: /^\d+$/.test(q.get('aid') || '') ? q.get('aid') : '',
     sd: isIsoDate(q.get('sd')) ? q.get('sd') : '',
     ed: isIsoDate(q.get('ed')) ? q.get('ed') : '',
@@ -31,7 +33,7 @@ function stateFromUrl() {
 
 function urlOf(state) {
   const q = new URLSearchParams();
-  for (const k of ['aid', 'sd', 'ed']) if (state[k]) q.set(k, state[k]);
+  for (const k of ['q', 'aid', 'sd', 'ed']) if (state[k]) q.set(k, state[k]);
   if (state.sk && state.sk !== 'new') q.set('sk', state.sk);
   if (state.p > 1) q.set('p', String(state.p));
   const s = q.toString();
@@ -39,6 +41,7 @@ function urlOf(state) {
 }
 
 function showState(state) {
+  form.elements.q.value = state.q;
   form.elements.aid.value = state.aid;
   form.elements.sd.value = state.sd;
   form.elements.ed.value = state.ed;
@@ -59,16 +62,18 @@ form.elements.aid.addEventListener('change', () => form.requestSubmit());
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   setMsg(formMsg(form), '');
-  const { aid, sd, ed, sk } = form.elements;
+  const { q, aid, sd, ed, sk } = form.elements;
+  q.value = q.value.trim();
+  if ([...q.value].length > 32) return fail(form, '关键词最多 32 个字', 'q');
   if (!!sd.value !== !!ed.value) return fail(form, '请同时选择入住和离开日期', sd.value ? 'ed' : 'sd');
   if (sd.value && ed.value <= sd.value) return fail(form, '离开日期须晚于入住日期', 'ed');
-  const state = { aid: aid.value, sd: sd.value, ed: ed.value, sk: sk.value, p: 1 };
+  const state = { q: q.value, aid: aid.value, sd: sd.value, ed: ed.value, sk: sk.value, p: 1 };
   history.pushState(null, '', urlOf(state));
   load(state);
 });
 
 byId('reset-filters').addEventListener('click', () => {
-  const state = { aid: '', sd: '', ed: '', sk: 'new', p: 1 };
+  const state = { q: '', aid: '', sd: '', ed: '', sk: 'new', p: 1 };
   showState(state);
   history.pushState(null, '', urlOf(state));
   load(state);
@@ -119,8 +124,8 @@ async function load(state) {
   if (mine !== generation) return;   // a newer search is on its way
   if (!r.ok) {
     count.textContent = '';
-    const text = describe(r, 'search');
     const name = paramField(r);
+    const text = name === 'q' ? '关键词无效：最多 32 个字，且不能含控制字符' : describe(r, 'search');
     if (name && form.elements[name]) fail(form, text, name);
     return fill(results, errorState(text, () => load(state)));
   }
@@ -130,11 +135,12 @@ async function load(state) {
   const nights = nightsBetween(state.sd, state.ed);
   const where = state.aid ? form.elements.aid.selectedOptions[0]?.textContent || '' : '全部区域';
   const when = nights ? ` · ${shortDate(state.sd)}–${shortDate(state.ed)}（${nights} 晚）可订` : '';
+  const what = state.q ? `“${state.q}” · ` : '';
   count.textContent = houses.length
-    ? `${where}${when} · 第 ${state.p} / ${Math.max(total, 1)} 页`
+    ? `${what}${where}${when} · 第 ${state.p} / ${Math.max(total, 1)} 页`
     : '';
   if (!houses.length) {
-    fill(results, emptyState('没有找到符合条件的房源', '换个区域或日期试试',
+    fill(results, emptyState('没有找到符合条件的房源', state.q ? '换个关键词、区域或日期试试' : '换个区域或日期试试',
       el('button', { type: 'button', class: 'btn btn-outline', text: '清除筛选',
         on: { click: () => byId('reset-filters').click() } })));
   } else {

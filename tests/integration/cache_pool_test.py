@@ -1,0 +1,164 @@
+"""The memcached pool (API.md "Observable state": `memcached` takes a list): a stack with three
+memcached servers (MEMCACHED_COUNT=3), sessions spread over them by consistent hashing.
+
+- A server that hangs (SIGSTOP: it accepts, never answers) costs each worker one timeout, not
+  every request: the first failure takes it out of the ring.
+- A server killed under load: the sessions on the servers still alive stay logged in, the
+  ones on the dead server get 4101 (log in again, and it works), and no request gets a 5xx.
+
+Which server holds a session is read from the servers themselves (the session key of API.md)."""
+
+import os
+import signal
+import threading
+import time
+import unittest
+
+import harness
+from harness import ApiTestCase, new_mobile
+
+STACK = None
+WORKERS = 2
+TIMEOUT_MS = 1000   # long, so that no ordinary request on a busy machine looks like a timeout
+USERS = 18
+
+
+def setUpModule():
+    global STACK
+    STACK = harness.Stack(name="pool", env={
+        "IHOME_WORKERS": str(WORKERS), "MEMCACHED_COUNT": "3",
+        "IHOME_CACHE_TIMEOUT_MS": str(TIMEOUT_MS), "IHOME_CACHE_DEAD_RETRY_S": "120"}).start()
+
+
+def tearDownModule():
+    if STACK is not None:
+        for pid in memcached_pids().values():
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        STACK.stop()
+
+
+def servers():
+    return STACK.memcached.split(",")
+
+
+def memcached_pids():
+    """{socket path: pid} of the stack's memcached processes."""
+    out = {}
+    for pid, comm, cmd in STACK.processes():
+        if comm != "memcached":
+            continue
+        args = cmd.split()
+        if "-s" in args:
+            out[args[args.index("-s") + 1]] = pid
+    return out
+
+
+def holder(session_id):
+    """The socket of the server that holds the session, or None."""
+    for server in servers():
+        try:
+            with harness.Memcached(server, timeout=2) as mc:
+                if mc.get(STACK.prefix + "session:" + session_id) is not None:
+                    return server
+        except OSError:
+            continue
+    return None
+
+
+class PoolTest(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.users = []
+        for _ in range(USERS):
+            c = harness.Client(STACK)
+            c.mobile = new_mobile()
+            c.register_user(c.mobile)
+            c.server = holder(c.cookies["session_id"])
+            cls.users.append(c)
+
+    def test_0_sessions_spread_over_the_pool(self):
+        self.assertEqual(len(servers()), 3)
+        self.assertEqual(len(memcached_pids()), 3)
+        on = {s: sum(1 for u in self.users if u.server == s) for s in servers()}
+        self.assertEqual(sum(on.values()), USERS, on)
+        self.assertTrue(all(n > 0 for n in on.values()), "consistent hashing used one server only: %r" % on)
+        for u in self.users:
+            r = u.get("/api/profile")
+            self.assertOk(r)
+
+    def test_1_hung_server_costs_one_timeout_per_worker(self):
+        hung = servers()[2]
+        pid = memcached_pids()[hung]
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            times, answers = [], []
+            for _round in range(3):
+                for u in self.users:
+                    t0 = time.monotonic()
+                    r = u.get("/api/profile")
+                    times.append(time.monotonic() - t0)
+                    answers.append((u, r))
+            slow = [t for t in times if t >= TIMEOUT_MS / 1000.0 * 0.9]
+            # One timeout per worker at most (the one that took the server out of its ring).
+            self.assertLessEqual(len(slow), WORKERS, "slow requests: %r" % sorted(times)[-8:])
+            for u, r in answers:
+                self.assertLess(r.status, 500, r)
+            # The hung server's sessions are gone (4101); the others' stay.
+            for u in self.users:
+                r = u.get("/api/profile")
+                if u.server == hung:
+                    self.assertJsonAnswer(r, 200, 4101)
+                else:
+                    self.assertOk(r)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+    def test_2_killed_server_under_load(self):
+        hung, dead = servers()[2], servers()[1]
+        alive = [u for u in self.users if u.server not in (hung, dead)]
+        lost = [u for u in self.users if u.server == dead]
+        self.assertTrue(alive and lost, [u.server for u in self.users])
+        statuses = []
+        stop = threading.Event()
+
+        def load(clients):
+            while not stop.is_set():
+                for u in clients:
+                    r = u.get("/api/profile", update_jar=False)
+                    statuses.append((r.status, r.errno))
+                    r = u.get("/api/house/area", update_jar=False)
+                    statuses.append((r.status, r.errno))
+
+        threads = [threading.Thread(target=load, args=(self.users[i::2],)) for i in range(2)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.5)
+            os.kill(memcached_pids()[dead], signal.SIGKILL)
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(30)
+        self.assertGreater(len(statuses), 50)
+        errors = [s for s in statuses if s[0] >= 500]
+        self.assertEqual(errors, [], "5xx answers while a memcached died")
+        self.assertTrue(all(e in (0, 4101) for _s, e in statuses), set(statuses))
+        for u in alive:
+            self.assertOk(u.get("/api/profile"))
+        for u in lost:
+            self.assertJsonAnswer(u.get("/api/profile"), 200, 4101)
+        # Logging in again works: the new session lives on a server that is alive.
+        u = lost[0]
+        self.assertOk(u.login(u.mobile, "secret-pass-1"))
+        self.assertOk(u.get("/api/profile"))
+        self.assertIn(holder(u.cookies["session_id"]), [s for s in servers() if s not in (dead,)])
+        # Health still answers (its probe key moves too).
+        self.assertOk(harness.Client(STACK).get("/api/health"))
+
+
+if __name__ == "__main__":
+    unittest.main()

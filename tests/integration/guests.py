@@ -1,0 +1,69 @@
+"""Helpers shared by the guests' suites (calendar_test, favorites_test, keyword_test): users,
+houses and bookings made over HTTP, and orders written straight into SQLite for states that
+would take many requests.  Not a test module itself."""
+
+import datetime
+import time
+
+import harness
+from harness import new_id_card, new_mobile
+
+UNKNOWN_ID = 2147483647
+ACTIVE = ("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE")
+
+
+def make_user(stack, verified=False):
+    """A registered, logged-in Client with .mobile, .user_id and an _xsrf cookie."""
+    c = harness.Client(stack)
+    c.mobile = new_mobile()
+    c.register_user(c.mobile)
+    if verified:
+        r = c.post("/api/profile/auth", {"real_name": "张三", "id_card": new_id_card()})
+        if r.errno != 0:
+            raise AssertionError("real-name verification failed: %s" % r)
+    c.user_id = c.check_login().json["data"]["user_id"]
+    c.ensure_xsrf()
+    return c
+
+
+def house_body(**over):
+    body = {"title": "整租·一居室", "price": "199", "district": 1,
+            "address": "东城区东四北大街1号", "room_count": 1, "acreage": 30,
+            "house_capacity": 2, "min_days": 1, "max_days": 0, "facility": [1]}
+    body.update(over)
+    return body
+
+
+def make_house(owner, **over):
+    r = owner.post("/api/house/newhouse", house_body(**over))
+    if r.errno != 0 or not isinstance(r.json.get("house_id"), int):
+        raise AssertionError("newhouse failed: %s" % r)
+    return r.json["house_id"]
+
+
+def book(c, house_id, start, end):
+    return c.post("/api/order", {"house_id": house_id, "start_date": start, "end_date": end})
+
+
+def day(offset):
+    """Today (the server's local date) plus `offset` days, YYYY-MM-DD."""
+    return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
+
+
+def dates(start, end):
+    """Every date in [start, end) as YYYY-MM-DD."""
+    d, stop = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+    out = []
+    while d < stop:
+        out.append(d.isoformat())
+        d += datetime.timedelta(days=1)
+    return out
+
+
+def insert_order(stack, house_id, guest_id, start, end, status):
+    days = (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
+    at = time.strftime("%Y-%m-%d %H:%M:%S")
+    stack.db_execute(
+        "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount,"
+        " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guest_id, house_id, start, end, days, 19900, days * 19900, status, at, at))
