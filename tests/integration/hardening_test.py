@@ -20,7 +20,7 @@ ADMIN = os.path.join(harness.REPO, "scripts", "ihome-admin")
 
 def setUpModule():
     global STACK
-    STACK = harness.Stack(env={"IHOME_WORKERS": "2"}, name="hardening").start()
+    STACK = harness.Stack(env={"IHOME_WORKERS": "2", "IHOME_CACHE_TIMEOUT_MS": "3000"}, name="hardening").start()
 
 
 def tearDownModule():

@@ -17,7 +17,7 @@ def mask(card):
 
 class RotateKey(unittest.TestCase):
     def setUp(self):
-        self.stack = KeptStack(name="rotate").start()
+        self.stack = KeptStack(name="rotate", env={"IHOME_CACHE_TIMEOUT_MS": "3000"}).start()
         self.users = []
         for _ in range(5):
             c = harness.Client(self.stack)
