@@ -155,7 +155,7 @@ IHOME_USER  := ihome
 IHOME_GROUP := www-data
 UNITS       := ihomed.service ihome-health.service ihome-health.timer ihome-backup.service ihome-backup.timer
 SCRIPTS     := ihome-admin ihome-backup ihome-restore
-NGINX_SNIPPETS := ihome-common.conf ihome-locations.conf ihome-fastcgi.conf
+NGINX_SNIPPETS := ihome-common.conf ihome-locations.conf ihome-fastcgi.conf ihome-microcache.conf
 SUBST        = sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
                    -e 's|/usr/local/share/ihome|$(DATADIR)|g' -e 's|/usr/local/share/doc/ihome|$(DOCDIR)|g' \
                    -e 's|/etc/ihome|$(SYSCONFDIR)/ihome|g'

@@ -4,12 +4,12 @@
 // Routes:
 //   GET /api/house/calendar?house_id=&from=&days=   public (cached)
 //
-// The answer is cached in memcached under the house's calendar generation
-// (calendar_gen:<id>), which every write that books, frees or re-rules the
-// house's nights increments (forget_calendar) after its commit.  A reader
-// reads the generation before SQLite, so an answer computed from a snapshot
-// older than a write can only be stored under a generation that write has
-// already left behind: nobody reads it again.  memcached down: SQLite.
+// The answer goes through the read path (Context::read_through): kept in the
+// worker and in memcached while the SQLite generations of orders (nights)
+// and houses (min/max days) hold, which triggers move in every writing
+// transaction, whoever writes (sql/008_read_path.sql).  Anonymous visitors
+// may get it from nginx's micro-cache, at most 1 s old (public_read).
+// memcached down: SQLite.
 #include <string>
 
 #include "ihome/api/app.h"
@@ -25,8 +25,6 @@ constexpr int64_t kDefaultDays = 90;
 constexpr int64_t kMaxDays = 366;
 constexpr int kCalendarTtl = 600;
 
-std::string generation_key(int64_t house_id) { return "calendar_gen:" + std::to_string(house_id); }
-
 Reply house_calendar_reply(Context& ctx, Request& req) {
   TRY_ASSIGN(house_id, req.query.integer("house_id", 1, INT64_MAX));
   int64_t from = today();
@@ -40,59 +38,50 @@ Reply house_calendar_reply(Context& ctx, Request& req) {
     days = n;
   }
 
-  // An absent generation is "0": the first increment makes it 1.
-  std::optional<std::string> key;
-  auto generation = ctx.cache().get(generation_key(house_id));
-  if (generation) {
-    key = "calendar:" + std::to_string(house_id) + ":" + generation->value_or("0") + ":" +
-          format_date(from) + ":" + std::to_string(days);
-    if (auto cached = ctx.cached(*key)) {
-      return ok_reply([&](JsonWriter& w) {
-        w.Key("data");
-        w.RawValue(cached->data(), cached->size(), rapidjson::kObjectType);
-      });
-    }
-  }
-
-  TRY_ASSIGN(db, ctx.db());
-  TRY_ASSIGN(calendar, house_calendar(*db, house_id, from, days));
-  if (!calendar) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  w.Key("house_id");
-  w.Int64(house_id);
-  w.Key("from");
-  write_string(w, format_date(from));
-  w.Key("days");
-  w.Int64(days);
-  w.Key("min_days");
-  w.Int64(calendar->min_days);
-  w.Key("max_days");
-  w.Int64(calendar->max_days);
-  w.Key("booked");
-  w.StartArray();
-  for (int64_t night : calendar->booked) write_string(w, format_date(night));
-  w.EndArray();
-  w.EndObject();
-  std::string json(buf.GetString(), buf.GetSize());
-  if (key) ctx.remember(*key, json, kCalendarTtl);
+  std::string key = "calendar:" + std::to_string(house_id) + ":" + format_date(from) + ":" + std::to_string(days);
+  auto json = ctx.read_through(key, gen_bit(GenKind::kOrder) | gen_bit(GenKind::kHouse), kCalendarTtl,
+                               [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    auto calendar = house_calendar(**db, house_id, from, days);
+    if (!calendar) return calendar.take_error();
+    if (!*calendar) return std::optional<std::string>();
+    rapidjson::StringBuffer buf;
+    JsonWriter w(buf);
+    w.StartObject();
+    w.Key("house_id");
+    w.Int64(house_id);
+    w.Key("from");
+    write_string(w, format_date(from));
+    w.Key("days");
+    w.Int64(days);
+    w.Key("min_days");
+    w.Int64((*calendar)->min_days);
+    w.Key("max_days");
+    w.Int64((*calendar)->max_days);
+    w.Key("booked");
+    w.StartArray();
+    for (int64_t night : (*calendar)->booked) write_string(w, format_date(night));
+    w.EndArray();
+    w.EndObject();
+    return std::optional<std::string>(std::string(buf.GetString(), buf.GetSize()));
+  });
+  if (!json) return error_reply(json.error());
+  if (!*json) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
   return ok_reply([&](JsonWriter& out) {
     out.Key("data");
-    out.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    out.RawValue((*json)->data(), (*json)->size(), rapidjson::kObjectType);
   });
 }
 
 }  // namespace
 
-void forget_calendar(Context& ctx, int64_t house_id) {
-  // Never expires (TTL 0): a generation that vanished would start again at
-  // 1 and could meet an answer cached under an earlier 1.
-  (void)ctx.cache().increment(generation_key(house_id), 0);
-}
+// Nothing to do any more: the SQLite generations (sql/008_read_path.sql)
+// invalidate calendars for every writer.  Kept for its callers.
+void forget_calendar(Context&, int64_t) {}
 
 void add_calendar_routes(Router& router, Context& ctx) {
-  router.add("GET", "/api/house/calendar", bind_handler(ctx, house_calendar_reply));
+  router.add("GET", "/api/house/calendar", public_read(bind_handler(ctx, house_calendar_reply)));
 }
 
 }  // namespace ihome

@@ -1,6 +1,7 @@
 // Worker context: see include/ihome/api/context.h.
 #include "ihome/api/context.h"
 
+#include "ihome/metrics/metrics.h"
 #include "ihome/store/users.h"
 
 #include <cstdlib>
@@ -12,7 +13,9 @@ Result<std::unique_ptr<Context>> Context::create(const Config& config) {
   auto cache = Cache::connect(config.memcached, config.cache_prefix, config.cache_timeout_ms,
                               config.cache_dead_retry_s);
   if (!cache) return cache.take_error();
-  return std::unique_ptr<Context>(new Context(config, std::move(cache.value())));
+  std::unique_ptr<Context> ctx(new Context(config, std::move(cache.value())));
+  if (auto prebuilt = LiveIndex::take_prebuilt()) ctx->index_ = std::move(*prebuilt);
+  return ctx;
 }
 
 Result<Db*> Context::db() {
@@ -31,6 +34,49 @@ Result<const RealNameKeys*> Context::real_name_keys() {
     keys_ = *keys;
   }
   return &*keys_;
+}
+
+Result<const Generations*> Context::generations() {
+  auto database = db();
+  if (!database) return database.take_error();
+  Status s = gens_.refresh(**database);
+  if (!s.ok()) return s.take_error();
+  if (gens_.epoch() != gens_epoch_) {
+    local_.clear();
+    gens_epoch_ = gens_.epoch();
+  }
+  return &gens_;
+}
+
+Result<std::optional<std::string>> Context::read_through(
+    const std::string& key, GenMask mask, int shared_ttl,
+    const std::function<Result<std::optional<std::string>>()>& build) {
+  auto gens = generations();  // before anything a fragment is built from
+  if (!gens) return gens.take_error();
+  const std::string* hit = local_.get(key, **gens);
+  metrics::count_local_cache(hit != nullptr);
+  if (hit) return std::optional<std::string>(*hit);
+  std::string shared_key;
+  if (shared_ttl > 0) {
+    shared_key = key + "@" + (*gens)->stamp(mask);
+    if (auto shared = cached(shared_key)) {
+      local_.put(key, *shared, mask, **gens);
+      return std::optional<std::string>(std::move(*shared));
+    }
+  }
+  auto built = build();
+  if (!built || !*built) return built;
+  if (shared_ttl > 0) remember(shared_key, **built, shared_ttl);
+  local_.put(key, **built, mask, **gens);
+  return built;
+}
+
+Result<const AvailabilityIndex*> Context::search_index() {
+  auto database = db();
+  if (!database) return database.take_error();
+  Status s = index_.sync(**database);
+  if (!s.ok()) return s.take_error();
+  return &index_.index();
 }
 
 std::optional<std::string> Context::cached(std::string_view key) {

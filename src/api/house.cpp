@@ -9,20 +9,22 @@
 //   GET  /api/house/my                      my houses        (login)
 //   GET  /api/house/info?house_id=          detail           (cached)
 //   GET  /api/house/index                   top 5 booked     (cached)
-//   GET  /api/house/list?aid=&sd=&ed=&sk=&p=&q= search       (cached by generation)
+//   GET  /api/house/list?aid=&sd=&ed=&sk=&p=&q= search       (index, cached)
 //
 // Listing management (edit, online/offline, photos) is in house_manage.cpp;
 // the fields of newhouse are parsed by house_fields.cpp (shared with edit).
 //
-// Cached answers are JSON fragments in memcached; every write that changes
-// one drops it (or bumps the search generation).  With memcached down the
-// reads answer from SQLite.
+// Public answers are JSON fragments kept in the worker (valid while the
+// SQLite generations they were built from hold: a write by anyone shows at
+// once) and, for the costlier ones, in memcached under those generations;
+// the search answers from the worker's availability index (src/search/).
+// With memcached down the reads answer from SQLite.
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
-
-#include <sodium.h>
 
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
@@ -42,7 +44,6 @@ namespace {
 constexpr int kCatalogTtl = 3600;
 constexpr int kInfoTtl = 3600;
 constexpr int kIndexTtl = 600;
-constexpr int kSearchTtl = 300;
 constexpr int64_t kMaxImages = 20;
 constexpr size_t kHouseImageSide = 1600;
 
@@ -65,24 +66,16 @@ std::string to_json(const std::function<void(JsonWriter&)>& write) {
 
 Reply catalog(Context& ctx, const char* key, const char* id_name, const char* name_name,
               Result<std::vector<NamedId>> (Houses::*load)(), bool public_cache) {
-  // The catalog is seed data: it changes only with a migration, which
-  // restarts ihomed.  So each worker keeps it in memory once read (from
-  // memcached, else SQLite), sparing the hot path a round trip.
-  static std::map<std::string, std::string, std::less<>> in_process;
-  auto local = in_process.find(key);
-  std::optional<std::string> cached;
-  if (local != in_process.end()) cached = local->second;
-  else cached = ctx.cached(key);
-  std::string json;
-  if (cached) {
-    json = std::move(*cached);
-  } else {
-    TRY_ASSIGN(db, ctx.db());
-    Houses houses(*db);
-    TRY_ASSIGN(rows, (houses.*load)());
-    json = to_json([&](JsonWriter& w) {
+  auto json = ctx.read_through(key, gen_bit(GenKind::kCatalog), 0,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    Houses houses(**db);
+    auto rows = (houses.*load)();
+    if (!rows) return rows.take_error();
+    return std::optional<std::string>(to_json([&](JsonWriter& w) {
       w.StartArray();
-      for (const NamedId& r : rows) {
+      for (const NamedId& r : *rows) {
         w.StartObject();
         w.Key(id_name);
         w.Int64(r.id);
@@ -91,11 +84,10 @@ Reply catalog(Context& ctx, const char* key, const char* id_name, const char* na
         w.EndObject();
       }
       w.EndArray();
-    });
-    ctx.remember(key, json, kCatalogTtl);
-  }
-  if (local == in_process.end()) in_process.emplace(key, json);
-  Reply reply = data_reply(json, rapidjson::kArrayType);
+    }));
+  });
+  if (!json) return error_reply(json.error());
+  Reply reply = data_reply(**json, rapidjson::kArrayType);
   if (public_cache) {  // API.md allows it for the area list only
     reply.headers.clear();
     reply.add_header("Cache-Control", "public, max-age=3600");
@@ -283,51 +275,54 @@ Reply house_info(Context& ctx, Request& req) {
   auto session = ctx.session_of(req);
   if (session && session->has_value()) viewer = (*session)->user_id;
 
-  auto cached = ctx.cached(info_key(house_id));
-  std::string json;
-  if (cached) {
-    json = std::move(*cached);
-  } else {
-    TRY_ASSIGN(db, ctx.db());
-    Houses houses(*db);
-    TRY_ASSIGN(detail, houses.detail(house_id));
-    if (!detail) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
-    json = detail_json(*detail);
-    ctx.remember(info_key(house_id), json, kInfoTtl);
-  }
+  auto json = ctx.read_through(info_key(house_id), gen_bit(GenKind::kHouse) | gen_bit(GenKind::kFavorite), kInfoTtl,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    Houses houses(**db);
+    auto detail = houses.detail(house_id);
+    if (!detail) return detail.take_error();
+    if (!*detail) return std::optional<std::string>();
+    return std::optional<std::string>(detail_json(**detail));
+  });
+  if (!json) return error_reply(json.error());
+  if (!*json) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});
   return ok_reply([&](JsonWriter& w) {
     w.Key("data");
     w.StartObject();
     w.Key("user_id");
     w.Int64(viewer);
     w.Key("house");
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    w.RawValue((*json)->data(), (*json)->size(), rapidjson::kObjectType);
     w.EndObject();
   });
 }
 
 Reply house_index(Context& ctx, Request&) {
-  auto cached = ctx.cached("house_index");
-  if (cached) return data_reply(*cached, rapidjson::kArrayType);
-  TRY_ASSIGN(db, ctx.db());
-  Houses houses(*db);
-  TRY_ASSIGN(rows, houses.top_booked());
-  std::string json = to_json([&](JsonWriter& w) {
-    w.StartArray();
-    for (const HouseSummary& h : rows) {
-      w.StartObject();
-      w.Key("house_id");
-      w.Int64(h.id);
-      w.Key("title");
-      write_string(w, h.title);
-      w.Key("img_url");
-      write_media_url(w, h.image);
-      w.EndObject();
-    }
-    w.EndArray();
+  auto json = ctx.read_through("house_index", gen_bit(GenKind::kHouse), kIndexTtl,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto db = ctx.db();
+    if (!db) return db.take_error();
+    Houses houses(**db);
+    auto rows = houses.top_booked();
+    if (!rows) return rows.take_error();
+    return std::optional<std::string>(to_json([&](JsonWriter& w) {
+      w.StartArray();
+      for (const HouseSummary& h : *rows) {
+        w.StartObject();
+        w.Key("house_id");
+        w.Int64(h.id);
+        w.Key("title");
+        write_string(w, h.title);
+        w.Key("img_url");
+        write_media_url(w, h.image);
+        w.EndObject();
+      }
+      w.EndArray();
+    }));
   });
-  ctx.remember("house_index", json, kIndexTtl);
-  return data_reply(json, rapidjson::kArrayType);
+  if (!json) return error_reply(json.error());
+  return data_reply(**json, rapidjson::kArrayType);
 }
 
 Result<HouseSearch> parse_search(const Request& req) {
@@ -368,18 +363,6 @@ Result<HouseSearch> parse_search(const Request& req) {
   return q;
 }
 
-// The keyword's part of a search cache key: memcached keys allow no spaces
-// or control characters and at most 250 bytes, so the text goes in hashed.
-std::string keyword_key(const std::optional<Keyword>& keyword) {
-  if (!keyword) return "";
-  unsigned char digest[16];
-  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(keyword->text.data()),
-                     keyword->text.size(), nullptr, 0);
-  char hex[sizeof digest * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
-
 // Whether `area_id` is in the catalog; the ids are read once per worker
 // (seed data, see catalog()), so the hot search path asks SQLite nothing.
 Result<bool> known_area(Houses& houses, int64_t area_id) {
@@ -392,6 +375,25 @@ Result<bool> known_area(Houses& houses, int64_t area_id) {
   return std::find(ids.begin(), ids.end(), area_id) != ids.end();
 }
 
+// The ids of the houses matching `keyword` (ascending, online or not),
+// kept in the worker while no house changed (a title, an address, an area).
+Result<std::vector<int64_t>> keyword_matches(Context& ctx, Db& db, const Keyword& keyword) {
+  auto gens = ctx.generations();
+  if (!gens) return gens.take_error();
+  std::string key = "kw:" + keyword.text;
+  std::vector<int64_t> ids;
+  if (const std::string* packed = ctx.local().get(key, **gens)) {
+    ids.resize(packed->size() / sizeof(int64_t));
+    std::memcpy(ids.data(), packed->data(), ids.size() * sizeof(int64_t));
+    return ids;
+  }
+  auto found = keyword_house_ids(db, keyword);
+  if (!found) return found.take_error();
+  ctx.local().put(key, std::string(reinterpret_cast<const char*>(found->data()), found->size() * sizeof(int64_t)),
+                  gen_bit(GenKind::kHouse), **gens);
+  return found;
+}
+
 Reply house_list(Context& ctx, Request& req) {
   TRY_ASSIGN(q, parse_search(req));
   TRY_ASSIGN(db, ctx.db());
@@ -401,36 +403,52 @@ Reply house_list(Context& ctx, Request& req) {
     if (!known) return error_reply(field_error("aid", "不存在"));
   }
 
-  // The filter's count is shared by every sort and page of it: cached apart.
-  std::string filter = ctx.search_generation() + ":" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
-                       (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") +
-                       ":" + keyword_key(q.keyword);
-  std::string key = "search:" + filter + ":" + std::to_string(static_cast<int>(q.sort)) + ":" +
-                    std::to_string(q.page);
-  auto cached = ctx.cached(key);
-  if (cached) return data_reply(*cached, rapidjson::kObjectType);
-
-  std::optional<int64_t> known_total;
-  if (auto total = ctx.cached("search_total:" + filter)) {
-    if (auto n = parse_int64(*total)) known_total = *n;
-  }
-  TRY_ASSIGN(page, houses.search(q, known_total));
-  if (!known_total) ctx.remember("search_total:" + filter, std::to_string(page.total), kSearchTtl);
-  int64_t total_page = (page.total + Houses::kPageSize - 1) / Houses::kPageSize;
-  std::string json = to_json([&](JsonWriter& w) {
-    w.StartObject();
-    w.Key("houses");
-    w.StartArray();
-    for (const HouseSummary& h : page.houses) write_summary(w, h, true);
-    w.EndArray();
-    w.Key("total_page");
-    w.Int64(total_page);
-    w.Key("current_page");
-    w.Int64(q.page);
-    w.EndObject();
+  // A page is kept in the worker while houses and orders stay as they were;
+  // otherwise the availability index chooses its ids (SQL only for a stay
+  // outside the index's horizon) among the keyword's matches, if any, and
+  // SQLite gives their summaries.  The keyword goes last in the key (it may
+  // hold any character).
+  std::string key = "list:" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
+                    (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") + ":" +
+                    std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page) + ":" +
+                    (q.keyword ? "q=" + q.keyword->text : "");
+  auto json = ctx.read_through(key, gen_bit(GenKind::kHouse) | gen_bit(GenKind::kOrder), 0,
+                           [&]() -> Result<std::optional<std::string>> {
+    auto index = ctx.search_index();
+    if (!index) return index.take_error();
+    std::vector<int64_t> matches;
+    if (q.keyword) {
+      auto ids = keyword_matches(ctx, *db, *q.keyword);
+      if (!ids) return ids.take_error();
+      matches = std::move(*ids);
+    }
+    HousePage page;
+    if (auto found = (*index)->query(q, q.keyword ? &matches : nullptr)) {
+      page.total = found->total;
+      auto rows = houses.by_ids(found->ids);
+      if (!rows) return rows.take_error();
+      page.houses = std::move(*rows);
+    } else {
+      auto rows = houses.search(q);
+      if (!rows) return rows.take_error();
+      page = std::move(*rows);
+    }
+    int64_t total_page = (page.total + Houses::kPageSize - 1) / Houses::kPageSize;
+    return std::optional<std::string>(to_json([&](JsonWriter& w) {
+      w.StartObject();
+      w.Key("houses");
+      w.StartArray();
+      for (const HouseSummary& h : page.houses) write_summary(w, h, true);
+      w.EndArray();
+      w.Key("total_page");
+      w.Int64(total_page);
+      w.Key("current_page");
+      w.Int64(q.page);
+      w.EndObject();
+    }));
   });
-  ctx.remember(key, json, kSearchTtl);
-  return data_reply(json, rapidjson::kObjectType);
+  if (!json) return error_reply(json.error());
+  return data_reply(**json, rapidjson::kObjectType);
 }
 
 }  // namespace
@@ -457,14 +475,14 @@ void forget_house(Context& ctx, int64_t house_id) {
 }
 
 void add_house_routes(Router& router, Context& ctx) {
-  router.add("GET", "/api/house/area", bind_handler(ctx, areas));
-  router.add("GET", "/api/house/facility", bind_handler(ctx, facilities));
+  router.add("GET", "/api/house/area", public_read(bind_handler(ctx, areas)));
+  router.add("GET", "/api/house/facility", public_read(bind_handler(ctx, facilities)));
   router.add("POST", "/api/house/newhouse", bind_handler(ctx, new_house));
   router.add("POST", "/api/house/image", bind_handler(ctx, house_image));
   router.add("GET", "/api/house/my", bind_handler(ctx, my_houses));
-  router.add("GET", "/api/house/info", bind_handler(ctx, house_info));
-  router.add("GET", "/api/house/index", bind_handler(ctx, house_index));
-  router.add("GET", "/api/house/list", bind_handler(ctx, house_list));
+  router.add("GET", "/api/house/info", public_read(bind_handler(ctx, house_info)));
+  router.add("GET", "/api/house/index", public_read(bind_handler(ctx, house_index)));
+  router.add("GET", "/api/house/list", public_read(bind_handler(ctx, house_list)));
 }
 
 }  // namespace ihome

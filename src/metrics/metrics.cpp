@@ -50,6 +50,7 @@ struct Segment {
   RouteSlot routes[kRoutes];
   KeyedCount errnos[kErrnoSlots];
   std::atomic<uint64_t> cache_hit, cache_miss, db_busy, worker_restarts, bookings, registrations;
+  std::atomic<uint64_t> local_hit, local_miss;
   std::atomic<int64_t> workers;
 };
 
@@ -171,6 +172,9 @@ void count_request(std::string_view route, int status, int errno_value, double s
 void count_cache(bool hit) {
   if (g_segment) add(hit ? g_segment->cache_hit : g_segment->cache_miss);
 }
+void count_local_cache(bool hit) {
+  if (g_segment) add(hit ? g_segment->local_hit : g_segment->local_miss);
+}
 void count_db_busy() {
   if (g_segment) add(g_segment->db_busy);
 }
@@ -233,6 +237,10 @@ std::string render() {
   header(out, "ihome_cache_requests_total", "counter", "memcached lookups, by result.");
   out += "ihome_cache_requests_total{result=\"hit\"} " + std::to_string(load(s ? &s->cache_hit : nullptr)) + "\n";
   out += "ihome_cache_requests_total{result=\"miss\"} " + std::to_string(load(s ? &s->cache_miss : nullptr)) + "\n";
+  header(out, "ihome_local_cache_requests_total", "counter",
+         "lookups in the workers' own caches of public answers, by result (a miss goes on to memcached or SQLite).");
+  out += "ihome_local_cache_requests_total{result=\"hit\"} " + std::to_string(load(s ? &s->local_hit : nullptr)) + "\n";
+  out += "ihome_local_cache_requests_total{result=\"miss\"} " + std::to_string(load(s ? &s->local_miss : nullptr)) + "\n";
   simple(out, "ihome_db_busy_total", "counter", "SQLite statements that gave up on a locked database.",
          load(s ? &s->db_busy : nullptr));
   simple(out, "ihome_worker_restarts_total", "counter", "Workers that died unexpectedly and were replaced.",

@@ -103,6 +103,9 @@ int run_worker(int listen_fd, const Config& config, pid_t master_pid) {
   // A worker killed while writing an upload leaves its temp file behind.
   if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
     log_info("removed stale upload temp files count=" + std::to_string(swept));
+  // The search index is built before the first request, not during it.
+  if (auto index = (*ctx)->search_index(); !index)
+    log_warn("search index not built yet: " + std::string(index.error().text()));
 
   if (FCGX_Init() != 0) {
     log_error("FCGX_Init failed");

@@ -257,6 +257,23 @@ Result<std::vector<HouseSummary>> Houses::top_booked() {
   return summaries(std::move(s));
 }
 
+Result<std::vector<HouseSummary>> Houses::by_ids(const std::vector<int64_t>& ids) {
+  std::string list = "[";
+  for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
+  list += "]";
+  static const std::string sql = summary_select() + "WHERE h.id IN (SELECT value FROM json_each(?1))";
+  auto s = db_.prepare(sql);
+  if (s) s->bind(1, list);
+  auto rows = summaries(std::move(s));
+  if (!rows) return rows.take_error();
+  std::vector<HouseSummary> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids)
+    for (HouseSummary& h : *rows)
+      if (h.id == id) out.push_back(std::move(h));
+  return out;
+}
+
 Result<int64_t> Houses::count(const HouseSearch& q) {
   auto count = db_.prepare("SELECT count(*) FROM houses h " + where_clause(q, false));
   if (!count) return count.take_error();

@@ -213,20 +213,26 @@ class Freshness(CalendarCase):
         data = self.calendar(self.guest, house_id=hid, **{"from": "2027-10-01", "days": 31})
         self.assertEqual((data["min_days"], data["max_days"]), (3, 7))
 
-    def test_the_answer_is_served_from_memcached_under_the_house_generation(self):
+    def test_the_answer_is_kept_in_memcached_under_the_sqlite_generations(self):
+        # The read path (sql/008_read_path.sql): memcached keys carry the generations of
+        # orders and houses that triggers move in every writing transaction.
         hid = make_house(self.owner)
         self.window(hid)
-        key = "calendar:%d:0:2027-10-01:31" % hid
-        cached = STACK.cache_get(key)
-        self.assertIsNotNone(cached, "no %s in memcached after a calendar answer" % key)
-        # A planted answer is served: the cache is really read.
-        STACK.cache_set(key, cached.replace('"booked":[]', '"booked":["2027-10-02"]'))
-        self.assertEqual(self.window(hid), ["2027-10-02"])
-        # A booking moves the generation on: the planted answer is never read again.
-        self.assertOk(book(self.guest, hid, "2027-10-03", "2027-10-04"))
-        self.assertEqual(STACK.cache_get("calendar_gen:%d" % hid), "1")
-        self.assertEqual(self.window(hid), ["2027-10-03"])
+        gens = dict(STACK.db_query("SELECT kind, gen FROM generations"))
+        key = "calendar:%d:2027-10-01:31@%d.%d" % (hid, gens["house"], gens["order"])
+        self.assertIsNotNone(STACK.cache_get(key), "no %s in memcached after a calendar answer" % key)
 
+    def test_an_order_written_outside_ihomed_shows_at_once(self):
+        # An operator's sqlite3, ihome-admin or a restore: no worker is told, SQLite says it.
+        hid = make_house(self.owner)
+        for _ in range(6):  # every worker has it cached
+            self.assertEqual(self.window(hid), [])
+        insert_order(STACK, hid, self.guest.user_id, "2027-10-08", "2027-10-10", "WAIT_ACCEPT")
+        for _ in range(6):
+            self.assertEqual(self.window(hid), ["2027-10-08", "2027-10-09"])
+        STACK.db_execute("UPDATE orders SET status = 'CANCELED' WHERE house_id = ?", (hid,))
+        for _ in range(6):
+            self.assertEqual(self.window(hid), [])
 
 
 class MemcachedStopped(ApiTestCase):

@@ -201,6 +201,12 @@ class Combined(KeywordCase):
 
 
 class Freshness(KeywordCase):
+    """A visitor with a session sees every write at once (API.md "Freshness"); an
+    anonymous one may get nginx's micro-cache answer, up to 1 s old."""
+
+    def setUp(self):
+        self.c = make_user(STACK)
+
     def test_a_new_house_is_found_at_once_after_the_same_search(self):
         self.assertEqual(self.found("新发布的房"), set())   # cached empty now
         self.assertEqual(self.found("新发"), set())

@@ -925,7 +925,7 @@ class SearchDates(OrderCase):
         landlord, guest, other = self.landlord(), self.user(), self.user()
         hid = self.house(landlord, district=AREA_SEARCH, title="搜索用")
         sd, ed = day(120), day(123)
-        viewer = self.anon()
+        viewer = self.user()  # logged in: "at once" (anonymous visitors: within 1 s)
         self.assertEqual(self.search_ids(viewer, sd, ed), [hid])      # cached from here on
         oid = self.book_ok(guest, hid, sd, ed)
         self.assertEqual(self.search_ids(viewer, sd, ed), [], "after booking")

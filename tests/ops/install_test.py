@@ -68,7 +68,8 @@ class InstallTree(unittest.TestCase):
         self.assertFileMode("/etc/ihome/ihomed.conf", 0o644)
         self.assertFileMode("/usr/local/share/ihome/ihomed.conf.default", 0o644)
         self.assertFileMode("/etc/nginx/sites-available/ihome.conf", 0o644)
-        for f in ("ihome.conf", "ihome-common.conf", "ihome-locations.conf", "ihome-fastcgi.conf"):
+        for f in ("ihome.conf", "ihome-common.conf", "ihome-locations.conf", "ihome-fastcgi.conf",
+                  "ihome-microcache.conf"):
             self.assertFileMode("/usr/local/share/ihome/nginx/" + f, 0o644)
         self.assertFileMode("/usr/local/share/ihome/www/index.html", 0o644)
         self.assertFileMode("/usr/local/share/doc/ihome/operations.md", 0o644)
@@ -174,6 +175,7 @@ class ProductionSite(unittest.TestCase):
         site = site.replace("/usr/local/share/ihome/", self.dest + "/usr/local/share/ihome/")
         site = site.replace("/etc/ihome/", self.dest + "/etc/ihome/")
         site = site.replace("/var/log/nginx/", logs + "/")
+        site = site.replace("/var/lib/nginx/ihome-cache", os.path.join(self.tmp, "cache"))
         with open(os.path.join(self.tmp, "site.conf"), "w") as f:
             f.write(site)
         wrapper = os.path.join(self.tmp, "nginx.conf")

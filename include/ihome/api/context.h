@@ -4,6 +4,7 @@
 // rate limits.  One per worker process, built after fork.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -13,8 +14,10 @@
 #include "ihome/core/result.h"
 #include "ihome/http/request.h"
 #include "ihome/limits/rate_limit.h"
+#include "ihome/search/live_index.h"
 #include "ihome/store/cache.h"
 #include "ihome/store/db.h"
+#include "ihome/store/local_cache.h"
 
 namespace ihome {
 
@@ -44,6 +47,23 @@ class Context {
   std::string search_generation();
   void bump_search();
 
+  // The read path's first level (include/ihome/store/local_cache.h): the
+  // generations brought up to date with SQLite (call once per request,
+  // before reading what a fragment is built from) and the worker's LRU of
+  // fragments, emptied when the generations went back (a restore).
+  Result<const Generations*> generations();
+  LocalCache& local() { return local_; }
+  // Read-through of the read path (ARCHITECTURE.md): the worker's own
+  // cache, valid while the SQLite generations of `mask` hold; then, when
+  // `shared_ttl` > 0, memcached under the key plus those generations (so an
+  // entry of an older state is never read); then `build` from SQLite.
+  // `build` answers nullopt for "no such thing", which is not cached.
+  Result<std::optional<std::string>> read_through(
+      const std::string& key, GenMask mask, int shared_ttl,
+      const std::function<Result<std::optional<std::string>>()>& build);
+  // The worker's availability index (src/search/), caught up with SQLite.
+  Result<const AvailabilityIndex*> search_index();
+
   // The logged-in session of `req`: nullopt when none, an Error when
   // memcached fails.
   Result<std::optional<Session>> session_of(const Request& req);
@@ -53,7 +73,7 @@ class Context {
  private:
   Context(const Config& config, std::unique_ptr<Cache> cache)
       : config_(config), cache_(std::move(cache)), sessions_(*cache_, config.session_ttl),
-        limiter_(*cache_) {}
+        limiter_(*cache_), local_(static_cast<size_t>(config.local_cache_kib) * 1024) {}
 
   Config config_;
   std::unique_ptr<Cache> cache_;
@@ -61,6 +81,10 @@ class Context {
   RateLimiter limiter_;
   std::unique_ptr<Db> db_;
   std::optional<RealNameKeys> keys_;
+  LocalCache local_;
+  Generations gens_;
+  uint64_t gens_epoch_ = 0;
+  LiveIndex index_;
 };
 
 }  // namespace ihome

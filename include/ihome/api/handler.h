@@ -4,6 +4,9 @@
 //   TRY(ctx.cache().remove(key));
 #pragma once
 
+#include <ctime>
+#include <string>
+
 #include "ihome/api/context.h"
 #include "ihome/http/reply.h"
 #include "ihome/http/router.h"
@@ -14,6 +17,20 @@ namespace ihome {
 using HandlerFn = Reply (*)(Context&, Request&);
 inline Handler bind_handler(Context& ctx, HandlerFn fn) {
   return [&ctx, fn](Request& req) { return fn(ctx, req); };
+}
+
+// A public read that nginx's micro-cache may keep for visitors without a
+// session (API.md "Freshness", nginx/ihome-microcache.conf): a 200 answer is
+// marked `X-Accel-Expires: @<this second>`, so nginx keeps it to the end of
+// the current second at most — never older than 1 s (fastcgi_cache_valid
+// counts whole seconds: "1s" keeps an answer up to 2 s).  nginx does not
+// pass the header on.
+inline Handler public_read(Handler h) {
+  return [h = std::move(h)](Request& req) {
+    Reply r = h(req);
+    if (r.status == 200) r.add_header("X-Accel-Expires", "@" + std::to_string(time(nullptr)));
+    return r;
+  };
 }
 
 }  // namespace ihome

@@ -17,7 +17,7 @@ struct Config {
   // process
   std::string socket = "var/run/ihomed.sock";
   int socket_mode = 0660;
-  int workers = 0;  // 0: one per core
+  int workers = 0;  // 0: two per core
   int shutdown_timeout = 10;
   std::string log_level = "info";
   // storage
@@ -28,6 +28,7 @@ struct Config {
   std::string cache_prefix = "ihome:";
   int cache_timeout_ms = 500;
   int cache_dead_retry_s = 30;
+  int local_cache_kib = 8192;  // each worker's in-process fragment cache
   std::string media_dir = "var/media";
   std::string secret_key_file = "var/secret.key";
   // HTTP

@@ -29,6 +29,8 @@ inline constexpr std::string_view kUnmatched = "unmatched";
 void count_request(std::string_view route, int status, int errno_value, double seconds);
 // One memcached lookup (get): a hit or a miss.
 void count_cache(bool hit);
+// One lookup in a worker's own cache of public answers (src/store/local_cache.cpp).
+void count_local_cache(bool hit);
 // A statement that gave up on a locked database (SQLITE_BUSY after the busy timeout).
 void count_db_busy();
 // A worker died unexpectedly and is replaced (the master counts it).

@@ -167,6 +167,9 @@ class Houses {
   Result<std::optional<HouseDetail>> detail(int64_t house_id);
   // The most booked houses that have an image.
   Result<std::vector<HouseSummary>> top_booked();
+  // The summaries of `ids`, in that order (ids that are gone are left out):
+  // a page the availability index (src/search/) chose.
+  Result<std::vector<HouseSummary>> by_ids(const std::vector<int64_t>& ids);
   // How many houses match `query` (all pages).
   Result<int64_t> count(const HouseSearch& query);
   // One page of matches; `known_total` (a cached count) skips the count.

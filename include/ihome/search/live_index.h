@@ -1,0 +1,57 @@
+// LiveIndex: a worker's AvailabilityIndex kept current with SQLite.
+// sync() runs before each search: when neither `PRAGMA data_version` nor
+// this connection's own change count moved, it costs one pragma; otherwise
+// it reads the change log (sql/008_read_path.sql) after the last entry it
+// applied and reloads just those houses.  It rebuilds from scratch when it
+// has none yet, when entries it needs were pruned, when the log went back
+// (a restore) or when its horizon has aged a month.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "ihome/core/result.h"
+#include "ihome/search/index.h"
+#include "ihome/store/db.h"
+
+namespace ihome {
+
+class LiveIndex {
+ public:
+  // How far back of today the horizon starts, so a stay asked from
+  // yesterday (a client in another time zone) is still answered here.
+  static constexpr int64_t kLookBackDays = 2;
+  static constexpr int64_t kMaxAgeDays = 30;
+  static constexpr int64_t kMaxChanges = 20000;
+
+  // Up to date with `db`; DBERR when SQLite fails (the index is then dropped
+  // and rebuilt on the next call).
+  Status sync(Db& db);
+  // The index; only after a successful sync().
+  const AvailabilityIndex& index() const { return *index_; }
+
+  // The master builds one before it forks (prebuild), so that every worker
+  // starts with the index in memory shared copy-on-write instead of each
+  // building its own at once; a worker takes it (take_prebuilt) and syncs
+  // it on its own connection (the log position carries over, the
+  // connection's counters do not).  Respawned workers get the master's copy
+  // too and catch up from the change log.
+  static Status prebuild(Db& db);
+  static std::unique_ptr<LiveIndex> take_prebuilt();
+
+  uint64_t rebuilds() const { return rebuilds_; }
+  uint64_t applied() const { return applied_; }
+
+ private:
+  Status rebuild(Db& db);
+  Status catch_up(Db& db);
+
+  std::unique_ptr<AvailabilityIndex> index_;
+  int64_t seq_ = 0;
+  int64_t data_version_ = -1;
+  int64_t total_changes_ = -1;
+  uint64_t rebuilds_ = 0;
+  uint64_t applied_ = 0;
+};
+
+}  // namespace ihome

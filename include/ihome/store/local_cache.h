@@ -1,0 +1,91 @@
+// LocalCache and Generations: the worker's in-process first level of the
+// read path (ARCHITECTURE.md "The read path").  A fragment (a JSON answer
+// part) is kept with the SQLite generations of the kinds of data it was
+// built from, and served while they hold; the generations come from the
+// table sql/008_read_path.sql's triggers bump inside every writing
+// transaction, so a write by any worker, ihome-admin or a restore
+// invalidates at once, and a hit costs no network round trip.
+//
+// Generations::refresh() runs once per request: `PRAGMA data_version`
+// (changes when another connection committed) and this connection's
+// sqlite3_total_changes() (changes when it wrote itself) are compared with
+// what was seen last; only when one moved is the generations table read.
+// Read the generations BEFORE the data a fragment is built from: then a
+// fragment is never older than the generations it is stored under.
+//
+// One per worker process; not thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "ihome/core/result.h"
+#include "ihome/store/db.h"
+
+namespace ihome {
+
+enum class GenKind : int { kCatalog = 0, kHouse = 1, kOrder = 2, kFavorite = 3 };
+constexpr int kGenKinds = 4;
+
+// A set of kinds a fragment depends on.
+using GenMask = unsigned;
+constexpr GenMask gen_bit(GenKind k) { return 1u << static_cast<int>(k); }
+
+class Generations {
+ public:
+  using Values = std::array<int64_t, kGenKinds>;
+
+  // Brings the values up to date with the database; DBERR when it cannot be read.
+  Status refresh(Db& db);
+  const Values& values() const { return values_; }
+  int64_t get(GenKind k) const { return values_[static_cast<int>(k)]; }
+  // How many times the values went back since the start (a restore of an
+  // older copy); the owner of caches drops them when it moves.
+  uint64_t epoch() const { return epoch_; }
+  // A short text of the kinds in `mask`, for second-level (memcached) keys.
+  std::string stamp(GenMask mask) const;
+
+ private:
+  Values values_{};
+  int64_t data_version_ = -1;
+  int64_t total_changes_ = -1;
+  uint64_t epoch_ = 0;
+};
+
+class LocalCache {
+ public:
+  // At most `max_bytes` of keys and values (0: caches nothing).
+  explicit LocalCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // The fragment under `key` when every kind of its mask still has the
+  // generation it was stored with; nullptr otherwise (a stale one is dropped).
+  const std::string* get(std::string_view key, const Generations& gens);
+  void put(std::string_view key, std::string value, GenMask mask, const Generations& gens);
+  void clear();
+
+  size_t bytes() const { return bytes_; }
+  size_t size() const { return map_.size(); }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  struct Entry {
+    std::string key;
+    std::string value;
+    GenMask mask;
+    Generations::Values gens;
+  };
+  void drop(std::list<Entry>::iterator it);
+
+  size_t max_bytes_;
+  size_t bytes_ = 0;
+  uint64_t hits_ = 0, misses_ = 0;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> map_;  // views into lru_ keys
+};
+
+}  // namespace ihome

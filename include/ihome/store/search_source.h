@@ -1,0 +1,52 @@
+// SearchSource: the SQL behind the availability index (src/search/):
+// what house/list filters and sorts on, the stays holding nights, and the
+// change log sql/008_read_path.sql's triggers fill.  SQL only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "ihome/core/result.h"
+#include "ihome/store/db.h"
+#include "ihome/store/houses.h"
+
+namespace ihome {
+
+struct IndexedHouse {
+  int64_t id = 0;
+  int64_t area_id = 0;
+  int64_t price = 0;
+  int64_t order_count = 0;
+  int64_t min_days = 1;
+  int64_t max_days = 0;
+  bool listed = true;  // shown in searches at all: online
+};
+
+// A stay holding nights [start_day, end_day).
+struct BusyStay {
+  int64_t start_day;
+  int64_t end_day;
+};
+
+class SearchSource {
+ public:
+  explicit SearchSource(Db& db) : db_(db) {}
+
+  // The newest change log entry (0 when none).
+  Result<int64_t> last_change();
+  // Up to `limit` entries after `seq`, ascending: (seq, house_id).
+  Result<std::vector<std::pair<int64_t, int64_t>>> changes_after(int64_t seq, int64_t limit);
+  // Every house, with its stays that end after `base_day`, house by house.
+  Status each_house(int64_t base_day,
+                    const std::function<void(const IndexedHouse&, const std::vector<BusyStay>&)>& fn);
+  // One house (nullopt when gone) and its stays ending after `base_day`.
+  Result<std::optional<IndexedHouse>> house(int64_t id, int64_t base_day, std::vector<BusyStay>& stays);
+
+ private:
+  Db& db_;
+};
+
+}  // namespace ihome

@@ -1,0 +1,118 @@
+// The availability index kept current: see include/ihome/search/live_index.h.
+#include "ihome/search/live_index.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "ihome/core/date.h"
+#include "ihome/core/log.h"
+#include "ihome/store/search_source.h"
+
+namespace ihome {
+
+namespace {
+std::unique_ptr<LiveIndex>& prebuilt() {
+  static std::unique_ptr<LiveIndex> index;
+  return index;
+}
+}  // namespace
+
+Status LiveIndex::prebuild(Db& db) {
+  auto index = std::make_unique<LiveIndex>();
+  Status s = index->sync(db);
+  if (!s.ok()) return s;
+  prebuilt() = std::move(index);
+  return Status::OK();
+}
+
+std::unique_ptr<LiveIndex> LiveIndex::take_prebuilt() {
+  // After fork this process's copy of the master's memory: moved, not
+  // copied, so its pages stay shared until written.
+  std::unique_ptr<LiveIndex> taken = std::move(prebuilt());
+  if (!taken) return nullptr;
+  taken->data_version_ = -1;  // another connection's counters: check the log on first use
+  taken->total_changes_ = -1;
+  return taken;
+}
+
+Status LiveIndex::sync(Db& db) {
+  auto version = db.prepare("PRAGMA data_version");
+  if (!version) return version.take_error();
+  auto row = version->step();
+  if (!row) return row.take_error();
+  int64_t data_version = *row ? version->int64(0) : 0;
+  int64_t total = sqlite3_total_changes64(db.handle());
+  bool stale = !index_ || today() - index_->base_day() > kMaxAgeDays + kLookBackDays;
+  if (!stale && data_version == data_version_ && total == total_changes_) return Status::OK();
+
+  // One read transaction: the log position and the rows read agree.
+  Status s;
+  {
+    auto tx = Transaction::begin(db, Transaction::Mode::kDeferred);
+    if (!tx) return tx.take_error();
+    s = stale ? rebuild(db) : catch_up(db);
+    if (s.ok()) s = tx->commit();
+  }
+  if (!s.ok()) {
+    index_.reset();
+    return s;
+  }
+  data_version_ = data_version;
+  total_changes_ = total;
+  return Status::OK();
+}
+
+Status LiveIndex::rebuild(Db& db) {
+  auto start = std::chrono::steady_clock::now();
+  SearchSource source(db);
+  auto seq = source.last_change();
+  if (!seq) return seq.take_error();
+  auto fresh = std::make_unique<AvailabilityIndex>(today() - kLookBackDays);
+  fresh->begin_bulk();
+  Status s = source.each_house(fresh->base_day(), [&](const IndexedHouse& h, const std::vector<BusyStay>& stays) {
+    fresh->upsert(h, stays);
+  });
+  if (!s.ok()) return s;
+  auto loaded = std::chrono::steady_clock::now();
+  fresh->end_bulk();
+  index_ = std::move(fresh);
+  seq_ = *seq;
+  ++rebuilds_;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(loaded - start).count();
+  log_info("search index built houses=" + std::to_string(index_->size()) + " ms=" + std::to_string(ms) +
+           " load_ms=" + std::to_string(load_ms) +
+           " kib=" + std::to_string(index_->memory_bytes() / 1024) + " seq=" + std::to_string(seq_));
+  return Status::OK();
+}
+
+Status LiveIndex::catch_up(Db& db) {
+  SearchSource source(db);
+  auto last = source.last_change();
+  if (!last) return last.take_error();
+  if (*last == seq_) return Status::OK();
+  if (*last < seq_) return rebuild(db);  // the log went back: a restored database
+  auto changes = source.changes_after(seq_, kMaxChanges + 1);
+  if (!changes) return changes.take_error();
+  if (changes->empty() || changes->front().first != seq_ + 1 ||
+      static_cast<int64_t>(changes->size()) > kMaxChanges)
+    return rebuild(db);  // entries we need were pruned, or too many to replay
+  std::vector<int64_t> ids;
+  ids.reserve(changes->size());
+  for (const auto& [seq, id] : *changes) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<BusyStay> stays;
+  for (int64_t id : ids) {
+    auto house = source.house(id, index_->base_day(), stays);
+    if (!house) return house.take_error();
+    if (*house) index_->upsert(**house, stays);
+    else index_->erase(id);
+  }
+  seq_ = changes->back().first;
+  applied_ += changes->size();
+  return Status::OK();
+}
+
+}  // namespace ihome
