@@ -33,7 +33,13 @@ SQL       := $(sort $(wildcard sql/*.sql))
 IHOMED    := $(BUILD)/ihomed
 UNIT      := $(BUILD)/unit_tests
 
-.PHONY: all deps run test unit asan clean format help bench install uninstall
+# Fuzz targets (tests/fuzz/<target>.cpp): replay binaries built with $(CXX)
+# for `make test`, libFuzzer binaries built with clang for `make fuzz`.
+FUZZ_TARGETS := $(sort $(basename $(notdir $(filter-out tests/fuzz/replay.cpp,$(wildcard tests/fuzz/*.cpp)))))
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps run test unit asan fuzz fuzz-targets clean format help bench install uninstall
 all: $(IHOMED)
 
 help:
@@ -41,6 +47,8 @@ help:
 	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var})"
 	@echo "make test       build and run every test suite (unit, integration, e2e, ops)"
 	@echo "make asan       the same tests against an ASan/UBSan build (in build-asan/)"
+	@echo "make fuzz       build the libFuzzer targets (clang, ASan/UBSan, in build-fuzz/) and run each"
+	@echo "                for FUZZ_SECONDS (default 60); installs clang when missing"
 	@echo "make bench      wrk the API endpoints against nginx and libfcgi ceilings; writes bench/results.md"
 	@echo "make deps       install missing Debian packages (apt-get; sudo when not root)"
 	@echo "make format     clang-format the C++ sources"
@@ -75,21 +83,48 @@ $(IHOMED): $(BUILD)/src/main.o $(BUILD)/libihome.a
 $(UNIT): $(UNIT_OBJ) $(BUILD)/libihome.a
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
 
+# A fuzz target linked with replay.cpp: runs each corpus file once.
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libihome.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The same target linked with libFuzzer (BUILD=build-fuzz, CXX=clang++).
+$(BUILD)/fuzzer/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libihome.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
+.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+
 run: $(IHOMED)
 	IHOMED=$(IHOMED) scripts/ihome-stack
 
 unit: $(UNIT)
 	$(UNIT)
 
-test: $(IHOMED) $(UNIT)
+test: $(IHOMED) $(UNIT) $(FUZZ_REPLAY)
 	IHOMED=$(IHOMED) UNIT=$(UNIT) tests/run-all
 
 # Same suites, sanitizer build.  Leak checking is off in the forked workers
 # (they _exit without tearing ImageMagick down); everything else aborts.
 asan:
-	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT="-O1 -g" build-asan/ihomed build-asan/unit_tests
+	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT="-O1 -g" build-asan/ihomed build-asan/unit_tests \
+	  $(FUZZ_TARGETS:%=build-asan/fuzz/%)
 	IHOMED=build-asan/ihomed UNIT=build-asan/unit_tests \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-all
+
+# libFuzzer + ASan/UBSan with Debian's clang (scripts/install-deps --fuzz),
+# in build-fuzz/.  Warnings are not errors there: -Werror is g++'s job (make,
+# make test), and clang warns about other things (RapidJSON's iterators trip
+# its C++20 reversed-operator warning, silenced); tests/fuzz/run-fuzz runs the targets one after another
+# (FUZZ_TARGETS=..., FUZZ_SECONDS=N) and keeps what they find in the corpus.
+fuzz:
+	@scripts/install-deps --fuzz
+	$(MAKE) BUILD=build-fuzz CXX=clang++ OPT="-O1 -g" \
+	  WARNINGS="-Wall -Wextra -Wno-ambiguous-reversed-operator" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	       -fsanitize-ignorelist=tests/fuzz/ubsan-ignorelist.txt" fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz build-fuzz/fuzzer $(FUZZ_TARGETS)
 
 # Own stack and data set in build/bench-var; installs wrk when missing.
 bench: $(IHOMED)
@@ -99,7 +134,7 @@ format:
 	clang-format -i $$(find src include tests/unit -name '*.cpp' -o -name '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 # ----- install / uninstall (docs/operations.md) ---------------------------------
 # `make install` copies; run as root without DESTDIR it also creates the

@@ -11,6 +11,7 @@
 #include "ihome/core/config.h"
 #include "ihome/core/log.h"
 #include "ihome/server/master.h"
+#include "ihome/server/rotate_key.h"
 
 namespace {
 
@@ -18,6 +19,8 @@ void usage(FILE* out) {
   std::fprintf(out,
                "usage: ihomed [--config FILE]\n"
                "       ihomed --hash-password [--config FILE] < password\n"
+               "       ihomed --check [--config FILE]\n"
+               "       ihomed --rotate-key [--config FILE]   (with ihomed stopped)\n"
                "       ihomed --help | --version\n"
                "\n"
                "The ihome FastCGI server: a master that owns the socket and N workers.\n"
@@ -27,6 +30,10 @@ void usage(FILE* out) {
                "Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads FILE and replaces workers.\n"
                "--hash-password prints the argon2id hash of the first line of stdin, at the\n"
                "configured cost (for admin scripts: reset a password, seed data).\n"
+               "--check runs the start-up checks (database read-write and readable, migrations,\n"
+               "key file, media dir), prints why ihomed cannot start, exits 0 when it can.\n"
+               "--rotate-key writes a new secret_key_file and re-encrypts every id card under\n"
+               "it in one transaction (ihome-admin rotate-key; safe to run again after a crash).\n"
                "\n"
                "settings (default):\n");
   for (const auto& key : ihome::config_keys())
@@ -55,6 +62,8 @@ int hash_password_from_stdin(const ihome::Config& config) {
 int main(int argc, char** argv) {
   std::string config_path;
   bool hash_mode = false;
+  bool check_mode = false;
+  bool rotate_mode = false;
   if (const char* env = std::getenv("IHOME_CONFIG")) config_path = env;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -68,6 +77,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--hash-password") {
       hash_mode = true;
+    } else if (arg == "--check") {
+      check_mode = true;
+    } else if (arg == "--rotate-key") {
+      rotate_mode = true;
     } else if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
@@ -89,5 +102,7 @@ int main(int argc, char** argv) {
   }
   ihome::set_log_level(config->log_level);
   if (hash_mode) return hash_password_from_stdin(*config);
+  if (check_mode) return ihome::check_startup(*config);
+  if (rotate_mode) return ihome::rotate_key_command(*config);
   return ihome::run_master(config_path, std::move(*config));
 }

@@ -24,7 +24,7 @@ Result<std::unique_ptr<Context>> Context::create(const Config& config) {
 
 Result<Db*> Context::db() {
   if (!db_) {
-    auto db = Db::open(config_.db, config_.db_busy_timeout_ms);
+    auto db = Db::open(config_.db, config_.db_busy_timeout_ms, config_.db_max_pages);
     if (!db) return db.take_error();
     db_ = std::move(db.value());
   }

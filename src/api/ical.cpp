@@ -45,12 +45,7 @@ Reply url_reply(int64_t house_id, const std::string& token) {
 // The owner check of both URL routes: NODATA for an unknown house, ROLEERR
 // for someone else's.
 Status check_owner(Db& db, int64_t house_id, int64_t user_id) {
-  Houses houses(db);
-  auto owner = houses.owner_of(house_id);
-  if (!owner) return owner.take_error();
-  if (!*owner) return Error{Errno::kNoData, "房屋不存在", 200, 0};
-  if (**owner != user_id) return Error{Errno::kRoleErr, "只有房东可以查看日历链接", 200, 0};
-  return Status::OK();
+  return Houses(db).check_owner(house_id, user_id, "只有房东可以查看日历链接");
 }
 
 Reply ical_url(Context& ctx, Request& req) {

@@ -269,6 +269,11 @@ Reply check_login(Context& ctx, Request& req) {
 }
 
 Reply logout(Context& ctx, Request& req) {
+  // GET is not CSRF-checked (it changes nothing else): a link or an <img>
+  // on another site must not log the user out.  Browsers say so in
+  // Sec-Fetch-Site; same-origin, same-site and typed URLs ("none") go on.
+  if (req.method == "GET" && req.header("sec-fetch-site") == "cross-site")
+    return error_reply(Error{Errno::kReqErr, "跨站请求不能退出登录", 403, 0});
   std::string_view id = req.cookie("session_id");
   if (!id.empty()) TRY(ctx.sessions().destroy(id));
   Reply reply = ok_reply();

@@ -184,7 +184,7 @@ Status sync_parent_directory(const std::string& path) {
 // replace a key file another process created in the meantime, and the keys
 // that process already uses would no longer match the file.  link() fails
 // with EEXIST instead, and the caller reads the file that won.
-Status create_key_file(const std::string& path) {
+Status create_key_file(const std::string& path, const MasterKey* given = nullptr) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   int raw = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (raw < 0 && errno == EEXIST) {
@@ -197,7 +197,10 @@ Status create_key_file(const std::string& path) {
   Status written = [&]() -> Status {
     FileDescriptor fd(raw);
     MasterKey key;
-    randombytes_buf(key.bytes, sizeof key.bytes);
+    if (given)
+      memcpy(key.bytes, given->bytes, sizeof key.bytes);
+    else
+      randombytes_buf(key.bytes, sizeof key.bytes);
     if (!write_full(fd.get(), key.bytes, sizeof key.bytes))
       return file_error("cannot write key file", tmp);
     if (fsync(fd.get()) != 0) return file_error("cannot sync key file", tmp);
@@ -276,6 +279,38 @@ Result<RealNameKeys> load_or_create_key_file(const std::string& path) {
   RealNameKeys keys{};
   derive_keys(master, keys);
   return keys;
+}
+
+Result<std::optional<RealNameKeys>> load_key_file(const std::string& path) {
+  MasterKey master;
+  bool missing = false;
+  Status read = read_key_file(path, master, &missing);
+  if (missing) return std::optional<RealNameKeys>();
+  if (!read.ok()) return read.take_error();
+  RealNameKeys keys{};
+  derive_keys(master, keys);
+  return std::optional<RealNameKeys>(keys);
+}
+
+Status copy_key_file(const std::string& from, const std::string& to) {
+  MasterKey master;
+  bool missing = false;
+  Status read = read_key_file(from, master, &missing);
+  if (!read.ok()) return read;
+  // create_key_file links: a `to` that exists already stays as it is.
+  return create_key_file(to, &master);
+}
+
+Status create_fresh_key_file(const std::string& path) { return create_key_file(path); }
+
+Status replace_key_file(const std::string& from, const std::string& to) {
+  if (rename(from.c_str(), to.c_str()) != 0) return file_error("cannot rename key file", from);
+  return sync_parent_directory(to);
+}
+
+Status remove_key_file(const std::string& path) {
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return file_error("cannot remove key file", path);
+  return sync_parent_directory(path);
 }
 
 std::string seal_id_card(const RealNameKeys& keys, std::string_view plain) {

@@ -123,6 +123,9 @@ const std::vector<Binding>& bindings() {
                  [](const std::string& v) { return !v.empty(); }),
       int_key("db_busy_timeout_ms", &Config::db_busy_timeout_ms, 0, 600000,
               "how long a query waits for a lock before failing with errno 4001"),
+      int64_key("db_max_pages", &Config::db_max_pages, 0, 1LL << 31,
+                "cap on the database size in pages (PRAGMA max_page_count; writes beyond fail "
+                "with errno 4001); 0 = no cap"),
       string_key("memcached", &Config::memcached,
                  "memcached server, or a comma-separated pool (consistent hashing): host:port or unix socket paths",
                  [](const std::string& v) { return !split_server_list(v).empty(); }),

@@ -30,6 +30,7 @@
 // turned upright.
 #include "ihome/media/image.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <utility>
 
 // Before Magick++.h: see the note on its includes in src/captcha/captcha.cpp.
@@ -365,6 +367,24 @@ Result<std::string> store_media_file(const std::string& dir, std::string_view jp
     return save_error();
   }
   return name;
+}
+
+int sweep_stale_uploads(const std::string& dir, int older_than_seconds) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  const time_t cutoff = ::time(nullptr) - older_than_seconds;
+  int removed = 0;
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (name.size() <= 12 || name.substr(0, 8) != ".upload-" || name.substr(name.size() - 4) != ".tmp")
+      continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode) || st.st_mtime >= cutoff) continue;
+    if (::unlinkat(::dirfd(d), e->d_name, 0) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 void remove_media_file(const std::string& dir, std::string_view name) {

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ihome/auth/key_rotation.h"
 #include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
 #include "ihome/metrics/metrics.h"
@@ -265,7 +266,13 @@ int open_listen_socket(const Config& config) {
   return fd;
 }
 
-int run_master(const std::string& config_path, Config config) {
+int check_startup(const Config& config) {
+  // One clear line for a database ihomed cannot use, before anything else.
+  std::string problem = Db::startup_problem(config.db);
+  if (!problem.empty()) {
+    log_error("cannot start: database " + log_quote(config.db) + " " + problem);
+    return 1;
+  }
   {
     auto db = Db::open(config.db, config.db_busy_timeout_ms);
     if (!db) {
@@ -278,6 +285,10 @@ int run_master(const std::string& config_path, Config config) {
     if (Status built = LiveIndex::prebuild(**db); !built.ok())
       log_warn("search index not prebuilt; each worker builds its own");
   }  // closed before fork: workers open their own connections
+  if (std::string unfinished = unfinished_key_rotation(config.secret_key_file); !unfinished.empty()) {
+    log_error("cannot start: " + unfinished);
+    return 1;
+  }
   // Created here, once, so workers never race to create the key file.
   auto keys = load_or_create_key_file(config.secret_key_file);
   if (!keys) {
@@ -288,6 +299,11 @@ int run_master(const std::string& config_path, Config config) {
     log_error("cannot create media dir " + config.media_dir + ": " + strerror(errno));
     return 1;
   }
+  return 0;
+}
+
+int run_master(const std::string& config_path, Config config) {
+  if (int status = check_startup(config); status != 0) return status;
   int fd = open_listen_socket(config);
   if (fd < 0) return 1;
   // Before the first fork, so every worker shares the same counters.

@@ -13,6 +13,7 @@
 #include "ihome/api/app.h"
 #include "ihome/captcha/captcha.h"
 #include "ihome/core/log.h"
+#include "ihome/media/image.h"
 #include "ihome/metrics/metrics.h"
 
 namespace ihome {
@@ -100,6 +101,9 @@ int run_worker(int listen_fd, const Config& config, pid_t master_pid) {
     return 1;
   }
   Router router = make_router(**ctx);
+  // A worker killed while writing an upload leaves its temp file behind.
+  if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
+    log_info("removed stale upload temp files count=" + std::to_string(swept));
   // The search index is built before the first request, not during it.
   if (auto index = (*ctx)->search_index(); !index)
     log_warn("search index not built yet: " + std::string(index.error().text()));

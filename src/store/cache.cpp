@@ -167,6 +167,13 @@ Result<std::optional<std::string>> Cache::get(std::string_view key) {
     value = memcached_get(mc_, k.data(), k.size(), &length, &flags, &r);
     return r;
   });
+  // libmemcached can report a read that timed out as NOTFOUND (its fetch
+  // turns "no result" into a miss; awesomized/libmemcached#67): a miss is
+  // only a miss when the handle recorded no failure on the way.
+  if (rc == MEMCACHED_NOTFOUND && memcached_fatal(memcached_last_error(mc_))) {
+    free(value);
+    return fail("get", memcached_last_error(mc_));
+  }
   if (rc == MEMCACHED_NOTFOUND) {
     metrics::count_cache(false);
     return std::optional<std::string>();

@@ -62,7 +62,7 @@ std::string Stmt::blob(int col) const {
   return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
-Result<std::unique_ptr<Db>> Db::open(const std::string& path, int busy_timeout_ms) {
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, int busy_timeout_ms, int64_t max_pages) {
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -78,7 +78,38 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, int busy_timeout_m
   Status s = db->exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   if (!s.ok()) return s.take_error();
+  if (max_pages > 0) {
+    s = db->exec("PRAGMA max_page_count=" + std::to_string(max_pages));
+    if (!s.ok()) return s.take_error();
+  }
   return db;
+}
+
+std::string Db::startup_problem(const std::string& path) {
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::string problem;
+  if (rc != SQLITE_OK) {
+    problem = std::string("cannot be opened: ") + (handle ? sqlite3_errmsg(handle) : "out of memory");
+  } else if (sqlite3_db_readonly(handle, "main") == 1) {
+    // SQLite falls back to read-only when the file cannot be opened for
+    // writing (file mode, immutable flag, read-only mount).
+    problem = "is read-only (file permissions, immutable flag or a read-only file system): ihomed must write it";
+  } else {
+    // Reading the schema reads the header and the schema pages: a file that
+    // is not a database, or whose first pages are damaged, fails here.
+    sqlite3_busy_timeout(handle, 5000);
+    rc = sqlite3_exec(handle, "SELECT count(*) FROM sqlite_schema; PRAGMA journal_mode=WAL;", nullptr,
+                      nullptr, nullptr);
+    if (rc != SQLITE_OK)
+      problem = std::string("is unusable: ") + sqlite3_errmsg(handle) +
+                ((rc & 0xFF) == SQLITE_NOTADB || (rc & 0xFF) == SQLITE_CORRUPT
+                     ? " (corrupt or not a database: restore a backup, see ihome-restore)"
+                     : "");
+  }
+  sqlite3_close_v2(handle);
+  return problem;
 }
 
 Db::~Db() {

@@ -1,6 +1,8 @@
 // Favourites repository: see include/ihome/store/favorites.h.
 #include "ihome/store/favorites.h"
 
+#include <string>
+
 namespace ihome {
 
 Result<bool> Favorites::add(int64_t user_id, int64_t house_id, int64_t max_favorites) {
@@ -57,28 +59,13 @@ Result<HousePage> Favorites::list(int64_t user_id, int64_t page) {
   out.total = count->int64(0);
   if (out.total <= (page - 1) * kPageSize) return out;
 
-  auto list = db_.prepare(
-      "SELECT h.id, h.title, h.price, a.name, h.address, h.room_count, h.order_count, "
-      "h.index_image, u.avatar, h.created_at "
-      "FROM favorites f JOIN houses h ON h.id = f.house_id JOIN areas a ON a.id = h.area_id "
-      "JOIN users u ON u.id = h.user_id WHERE f.user_id = ?1 "
-      "ORDER BY f.created_at DESC, f.house_id DESC LIMIT ?2 OFFSET ?3");
+  static const std::string sql = house_summary_select() +
+                                "JOIN favorites f ON f.house_id = h.id WHERE f.user_id = ?1 "
+                                "ORDER BY f.created_at DESC, f.house_id DESC LIMIT ?2 OFFSET ?3";
+  auto list = db_.prepare(sql);
   if (!list) return list.take_error();
   list->bind(1, user_id).bind(2, kPageSize).bind(3, (page - 1) * kPageSize);
-  Status done = list->each([&](const Stmt& r) {
-    HouseSummary h;
-    h.id = r.int64(0);
-    h.title = r.text(1);
-    h.price = r.int64(2);
-    h.area_name = r.text(3);
-    h.address = r.text(4);
-    h.room_count = r.int64(5);
-    h.order_count = r.int64(6);
-    if (!r.is_null(7)) h.image = r.text(7);
-    if (!r.is_null(8)) h.owner_avatar = r.text(8);
-    h.created_at = r.text(9);
-    out.houses.push_back(std::move(h));
-  });
+  Status done = list->each([&](const Stmt& r) { out.houses.push_back(read_house_summary(r)); });
   if (!done.ok()) return done.take_error();
   return out;
 }

@@ -9,14 +9,7 @@ namespace ihome {
 
 namespace {
 
-// Ownership inside the caller's transaction: NODATA or ROLEERR.
-Status check_owner(Houses& houses, int64_t house_id, int64_t user_id) {
-  auto owner = houses.owner_of(house_id);
-  if (!owner) return owner.take_error();
-  if (!*owner) return Error{Errno::kNoData, "房屋不存在", 200, 0};
-  if (**owner != user_id) return Error{Errno::kRoleErr, "只有房东可以管理此房屋", 200, 0};
-  return Status::OK();
-}
+constexpr const char* kNotOwner = "只有房东可以管理此房屋";
 
 Status touch(Db& db, int64_t house_id) {
   auto stmt = db.prepare("UPDATE houses SET updated_at = datetime('now', 'localtime') WHERE id = ?1");
@@ -30,7 +23,7 @@ Status touch(Db& db, int64_t house_id) {
 Status Houses::update(int64_t house_id, int64_t user_id, const HouseChanges& c) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  Status s = check_owner(*this, house_id, user_id);
+  Status s = check_owner(house_id, user_id, kNotOwner);
   if (!s.ok()) return s;
 
   if (c.min_days || c.max_days) {
@@ -98,7 +91,7 @@ Status Houses::update(int64_t house_id, int64_t user_id, const HouseChanges& c) 
 Status Houses::set_status(int64_t house_id, int64_t user_id, std::string_view status) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  Status s = check_owner(*this, house_id, user_id);
+  Status s = check_owner(house_id, user_id, kNotOwner);
   if (!s.ok()) return s;
   auto update = db_.prepare(
       "UPDATE houses SET status = ?2, updated_at = datetime('now', 'localtime') WHERE id = ?1");
@@ -112,7 +105,7 @@ Status Houses::set_status(int64_t house_id, int64_t user_id, std::string_view st
 Result<ImageDeleted> Houses::delete_image(int64_t house_id, int64_t user_id, const std::string& file) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  Status s = check_owner(*this, house_id, user_id);
+  Status s = check_owner(house_id, user_id, kNotOwner);
   if (!s.ok()) return s.take_error();
   auto remove = db_.prepare("DELETE FROM house_images WHERE house_id = ?1 AND file = ?2");
   if (!remove) return remove.take_error();
@@ -141,7 +134,7 @@ Result<ImageDeleted> Houses::delete_image(int64_t house_id, int64_t user_id, con
 Status Houses::set_cover(int64_t house_id, int64_t user_id, const std::string& file) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  Status s = check_owner(*this, house_id, user_id);
+  Status s = check_owner(house_id, user_id, kNotOwner);
   if (!s.ok()) return s;
   auto cover = db_.prepare(
       "UPDATE houses SET index_image = ?2, updated_at = datetime('now', 'localtime') WHERE id = ?1 "

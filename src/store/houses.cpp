@@ -17,34 +17,10 @@ namespace {
 
 constexpr const char* kBusy = "('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE')";
 
-HouseSummary read_summary(const Stmt& s) {
-  HouseSummary h;
-  h.id = s.int64(0);
-  h.title = s.text(1);
-  h.price = s.int64(2);
-  h.area_name = s.text(3);
-  h.address = s.text(4);
-  h.room_count = s.int64(5);
-  h.order_count = s.int64(6);
-  if (!s.is_null(7)) h.image = s.text(7);
-  if (!s.is_null(8)) h.owner_avatar = s.text(8);
-  h.created_at = s.text(9);
-  h.status = s.text(10);
-  return h;
-}
-
-const std::string& summary_select() {
-  static const std::string sql =
-      "SELECT h.id, h.title, h.price, a.name, h.address, h.room_count, h.order_count, "
-      "h.index_image, u.avatar, h.created_at, h.status "
-      "FROM houses h JOIN areas a ON a.id = h.area_id JOIN users u ON u.id = h.user_id ";
-  return sql;
-}
-
 Result<std::vector<HouseSummary>> summaries(Result<Stmt> stmt) {
   if (!stmt) return stmt.take_error();
   std::vector<HouseSummary> out;
-  Status s = stmt->each([&](const Stmt& row) { out.push_back(read_summary(row)); });
+  Status s = stmt->each([&](const Stmt& row) { out.push_back(read_house_summary(row)); });
   if (!s.ok()) return s.take_error();
   return out;
 }
@@ -96,6 +72,30 @@ void bind_search(Stmt& s, const HouseSearch& q) {
 
 }  // namespace
 
+HouseSummary read_house_summary(const Stmt& s) {
+  HouseSummary h;
+  h.id = s.int64(0);
+  h.title = s.text(1);
+  h.price = s.int64(2);
+  h.area_name = s.text(3);
+  h.address = s.text(4);
+  h.room_count = s.int64(5);
+  h.order_count = s.int64(6);
+  if (!s.is_null(7)) h.image = s.text(7);
+  if (!s.is_null(8)) h.owner_avatar = s.text(8);
+  h.created_at = s.text(9);
+  h.status = s.text(10);
+  return h;
+}
+
+const std::string& house_summary_select() {
+  static const std::string sql =
+      "SELECT h.id, h.title, h.price, a.name, h.address, h.room_count, h.order_count, "
+      "h.index_image, u.avatar, h.created_at, h.status "
+      "FROM houses h JOIN areas a ON a.id = h.area_id JOIN users u ON u.id = h.user_id ";
+  return sql;
+}
+
 Result<std::vector<NamedId>> Houses::areas() {
   return named_ids(db_.prepare("SELECT id, name FROM areas ORDER BY id"));
 }
@@ -140,15 +140,21 @@ Result<std::optional<int64_t>> Houses::owner_of(int64_t house_id) {
   return std::optional<int64_t>(s->int64(0));
 }
 
+Status Houses::check_owner(int64_t house_id, int64_t user_id, std::string_view denied) {
+  auto owner = owner_of(house_id);
+  if (!owner) return owner.take_error();
+  if (!*owner) return Error{Errno::kNoData, "房屋不存在", 200, 0};
+  if (**owner != user_id) return Error{Errno::kRoleErr, std::string(denied), 200, 0};
+  return Status::OK();
+}
+
 Result<ImageAdded> Houses::add_image(int64_t house_id, int64_t user_id, const std::string& file,
                                      int64_t max_images) {
   // Count-then-insert: IMMEDIATE, so two uploads cannot both pass the limit.
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  auto owner = owner_of(house_id);
-  if (!owner) return owner.take_error();
-  if (!*owner) return Error{Errno::kNoData, "房屋不存在", 200, 0};
-  if (**owner != user_id) return Error{Errno::kRoleErr, "只有房东可以上传房屋图片", 200, 0};
+  Status owned = check_owner(house_id, user_id, "只有房东可以上传房屋图片");
+  if (!owned.ok()) return owned.take_error();
   auto count = db_.prepare("SELECT count(*) FROM house_images WHERE house_id = ?1");
   if (!count) return count.take_error();
   count->bind(1, house_id);
@@ -175,7 +181,7 @@ Result<ImageAdded> Houses::add_image(int64_t house_id, int64_t user_id, const st
 }
 
 Result<std::vector<HouseSummary>> Houses::by_owner(int64_t user_id) {
-  static const std::string sql = summary_select() + "WHERE h.user_id = ?1 ORDER BY h.id DESC";
+  static const std::string sql = house_summary_select() + "WHERE h.user_id = ?1 ORDER BY h.id DESC";
   auto s = db_.prepare(sql);
   if (s) s->bind(1, user_id);
   return summaries(std::move(s));
@@ -183,6 +189,17 @@ Result<std::vector<HouseSummary>> Houses::by_owner(int64_t user_id) {
 
 Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
   auto s = db_.prepare("SELECT id FROM houses WHERE user_id = ?1");
+  if (!s) return s.take_error();
+  s->bind(1, user_id);
+  std::vector<int64_t> out;
+  Status done = s->each([&](const Stmt& row) { out.push_back(row.int64(0)); });
+  if (!done.ok()) return done.take_error();
+  return out;
+}
+
+Result<std::vector<int64_t>> Houses::ids_commented_by(int64_t user_id) {
+  auto s = db_.prepare("SELECT DISTINCT house_id FROM orders WHERE user_id = ?1 "
+                         "AND status = 'COMPLETE' AND comment IS NOT NULL");
   if (!s) return s.take_error();
   s->bind(1, user_id);
   std::vector<int64_t> out;
@@ -249,7 +266,7 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
 }
 
 Result<std::vector<HouseSummary>> Houses::top_booked() {
-  static const std::string sql = summary_select() +
+  static const std::string sql = house_summary_select() +
                                  "WHERE h.index_image IS NOT NULL AND h.status = 'online' "
                                  "ORDER BY h.order_count DESC, h.id DESC LIMIT ?1";
   auto s = db_.prepare(sql);
@@ -261,7 +278,7 @@ Result<std::vector<HouseSummary>> Houses::by_ids(const std::vector<int64_t>& ids
   std::string list = "[";
   for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
   list += "]";
-  static const std::string sql = summary_select() + "WHERE h.id IN (SELECT value FROM json_each(?1))";
+  static const std::string sql = house_summary_select() + "WHERE h.id IN (SELECT value FROM json_each(?1))";
   auto s = db_.prepare(sql);
   if (s) s->bind(1, list);
   auto rows = summaries(std::move(s));
@@ -300,7 +317,7 @@ Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> kn
   // price-inc across all areas, where SQLite walks (price, id) badly.
   bool walk_sort = q.keyword && page.total >= kKeywordWalkMin &&
                    (q.sort != HouseSort::kPriceInc || q.area_id.has_value());
-  auto list = db_.prepare(summary_select() + where_clause(q, true, walk_sort) + order_clause(q.sort) +
+  auto list = db_.prepare(house_summary_select() + where_clause(q, true, walk_sort) + order_clause(q.sort) +
                           "LIMIT ?5 OFFSET ?6");
   if (!list) return list.take_error();
   bind_search(*list, q);

@@ -1,6 +1,8 @@
 // Users repository: see include/ihome/store/users.h.
 #include "ihome/store/users.h"
 
+#include "ihome/store/houses.h"
+
 namespace ihome {
 
 namespace {
@@ -169,12 +171,11 @@ Result<ClosedAccount> Users::close(int64_t id) {
 
   ClosedAccount closed;
   closed.avatar = (*user)->avatar;
-  auto houses = ids(db_.prepare("SELECT id FROM houses WHERE user_id = ?1"), id);
+  Houses their(db_);
+  auto houses = their.ids_by_owner(id);
   if (!houses) return houses.take_error();
   closed.houses = std::move(*houses);
-  auto commented = ids(db_.prepare("SELECT DISTINCT house_id FROM orders WHERE user_id = ?1 "
-                                   "AND status = 'COMPLETE' AND comment IS NOT NULL"),
-                       id);
+  auto commented = their.ids_commented_by(id);
   if (!commented) return commented.take_error();
   closed.commented_houses = std::move(*commented);
   auto saved = ids(db_.prepare("SELECT house_id FROM favorites WHERE user_id = ?1"), id);
@@ -184,6 +185,12 @@ Result<ClosedAccount> Users::close(int64_t id) {
   Status s = run(db_.prepare("DELETE FROM sms_outbox WHERE mobile = (SELECT mobile FROM users WHERE id = ?1)"), id);
   if (!s.ok()) return s.take_error();
   s = run(db_.prepare("DELETE FROM favorites WHERE user_id = ?1"), id);  // personal data, like the rest
+  if (!s.ok()) return s.take_error();
+  // Their houses' calendar feeds end with the account: nobody could reset a
+  // leaked URL any more, and an offline house with no open order has
+  // nothing to sync.
+  s = run(db_.prepare("DELETE FROM house_ical_tokens WHERE house_id IN (SELECT id FROM houses WHERE user_id = ?1)"),
+          id);
   if (!s.ok()) return s.take_error();
   s = run(db_.prepare("UPDATE houses SET status = 'offline', updated_at = datetime('now', 'localtime') "
                       "WHERE user_id = ?1"),

@@ -443,6 +443,55 @@ class CloseAccount(AccountCase):
         self.assertEqual((profile["mobile"], profile["real_name_verified"], profile["avatar"]),
                          (guest.mobile, False, None))
 
+    def rows_keyed_by(self, parent, ids):
+        """{table.column: count} of the rows whose foreign key into `parent` is one of `ids`,
+        over every table of the schema (so a table added later is covered without a change)."""
+        conn = sqlite3.connect("file:%s?mode=ro" % self.st.db, uri=True, timeout=10)
+        try:
+            out = {}
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for t in tables:
+                for fk in conn.execute('PRAGMA foreign_key_list("%s")' % t).fetchall():
+                    if fk[2] != parent or not ids:
+                        continue
+                    n = conn.execute('SELECT count(*) FROM "%s" WHERE "%s" IN (%s)'
+                                     % (t, fk[3], ",".join("?" * len(ids))), list(ids)).fetchone()[0]
+                    out["%s.%s" % (t, fk[3])] = n
+            return out
+        finally:
+            conn.close()
+
+    def test_closing_keeps_only_the_rows_the_other_party_needs_and_ends_the_calendar_feeds(self):
+        landlord = self.user(verified=True)
+        guest = self.user(verified=True)
+        other = self.house(landlord)
+        oid = self.book(guest, other, 50)
+        self.assertOk(landlord.post("/api/order/accept", {"order_id": oid}))
+        self.assertOk(guest.post("/api/order/comment", {"order_id": oid, "comment": "不错"}))
+        self.assertOk(guest.post("/api/user/favorites", {"house_id": other}))
+        own = self.house(guest, title="日历要停的房")
+        self.assertOk(landlord.post("/api/user/favorites", {"house_id": own}))
+        feed = guest.get("/api/house/ical_url", {"house_id": own}).json["data"]["url"]
+        anon = harness.Client(self.st)
+        self.assertEqual(anon.get(feed).status, 200)
+        self.assertIn("user_id", [r[1] for r in self.st.db_query("PRAGMA table_info(favorites)")])
+        before = self.rows_keyed_by("users", [guest.user_id])
+        self.assertGreater(before.get("favorites.user_id", 0), 0, "the scan sees the favourites")
+
+        self.assertOk(self.close(guest))
+
+        # Only the rows the other party still reads keep the user's id: their orders (as
+        # guest) and their houses (offline, for the landlord-side orders and comments).
+        kept = {k: n for k, n in self.rows_keyed_by("users", [guest.user_id]).items() if n}
+        self.assertEqual(set(kept) - {"orders.user_id", "houses.user_id"}, set(), kept)
+        # Nobody can reset a closed landlord's calendar URL any more: it stops working
+        # with the account (the house is offline and has no open order anyway).
+        self.assertJsonAnswer(anon.get(feed), 404, 4002)
+        self.assertEqual(self.st.db_query("SELECT count(*) FROM house_ical_tokens WHERE house_id = ?",
+                                          (own,))[0][0], 0)
+        # Other people's favourites of the closed landlord's house stay (it is offline).
+        self.assertEqual(landlord.get("/api/user/favorites/ids").json["data"]["house_ids"], [own])
+
     def test_a_closed_name_cannot_be_taken(self):
         u = self.user()
         self.assertJsonAnswer(u.post("/api/profile/name", {"name": "已注销用户#1"}), 200, 4103)
@@ -456,6 +505,20 @@ class CloseAccount(AccountCase):
         self.assertEqual(len(set(rows)), 2)
         for mobile, _name in rows:
             self.assertNotRegex(mobile, r"^1[3-9][0-9]{9}$")
+
+
+class Csrf(AccountCase):
+    def test_every_account_route_needs_the_csrf_header_and_changes_nothing_without_it(self):
+        u = self.user()
+        for path, body in (("/api/password/reset", {"mobile": u.mobile, "phonecode": "123456",
+                                                    "password": "csrf-pass-2", "password2": "csrf-pass-2"}),
+                           ("/api/profile/password", {"old_password": PASSWORD, "password": "csrf-pass-2",
+                                                      "password2": "csrf-pass-2"}),
+                           ("/api/profile/delete", {"password": PASSWORD})):
+            for csrf in (False, "not-the-cookie"):
+                self.assertJsonAnswer(u.post(path, body, csrf=csrf), 403, 4201, "%s %r" % (path, csrf))
+        self.assertOk(u.check_login(), "still logged in: nothing was changed or closed")
+        self.assertOk(harness.Client(self.st).login(u.mobile, PASSWORD), "the password is the old one")
 
 
 class ResetLimits(AccountCase):

@@ -8,8 +8,6 @@ reject shows at once, and the cached answer is really served from memcached.
 Dates: 2027-12 … 2028-03 are in the future (bookings allowed) and include 2028-02-29."""
 
 import datetime
-import os
-import signal
 import unittest
 
 import harness
@@ -245,19 +243,7 @@ class MemcachedStopped(ApiTestCase):
         owner, guest = make_user(cls.st, verified=True), make_user(cls.st)
         cls.hid = make_house(owner, min_days=1, max_days=9)
         insert_order(cls.st, cls.hid, guest.user_id, "2028-02-28", "2028-03-01", "WAIT_ACCEPT")
-        pids = cls.st.pids_named("memcached")
-        if len(pids) != 1:
-            raise AssertionError("expected one memcached process, found %r" % cls.st.processes())
-        cls.memcached_pid = pids[0]
-        os.kill(cls.memcached_pid, signal.SIGSTOP)
-        cls.addClassCleanup(cls.resume)
-
-    @classmethod
-    def resume(cls):
-        try:
-            os.kill(cls.memcached_pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+        cls.addClassCleanup(cls.st.pause_memcached())
 
     def test_calendar_answers_from_sqlite(self):
         r = harness.Client(self.st).get("/api/house/calendar",

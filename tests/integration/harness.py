@@ -237,6 +237,22 @@ class Stack:
     def pids_named(self, comm):
         return sorted(pid for pid, c, _ in self.processes() if c == comm)
 
+    def pause_memcached(self):
+        """SIGSTOPs the stack's one memcached (ihomed meets timeouts, as with a hung server)
+        and returns a function that resumes it, harmless to call again: for addClassCleanup."""
+        pids = self.pids_named("memcached")
+        if len(pids) != 1:
+            raise AssertionError("expected one memcached process, found %r" % self.processes())
+        pid = pids[0]
+        os.kill(pid, signal.SIGSTOP)
+
+        def resume():
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        return resume
+
     def stop(self, check=True):
         """SIGTERM ihome-stack and wait; then make sure nothing is left.  Returns a list of
         complaints (left-over processes, port still open); raises when `check` and any."""

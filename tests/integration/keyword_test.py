@@ -7,8 +7,6 @@ keywords apart.
 
 The module has its own stack: every house in it is published here."""
 
-import os
-import signal
 import unittest
 import urllib.parse
 
@@ -259,19 +257,7 @@ class MemcachedStopped(ApiTestCase):
         cls.addClassCleanup(cls.st.stop)
         owner = make_user(cls.st, verified=True)
         cls.hid = make_house(owner, title="停缓存也能搜 Loft", district=6)
-        pids = cls.st.pids_named("memcached")
-        if len(pids) != 1:
-            raise AssertionError("expected one memcached process, found %r" % cls.st.processes())
-        cls.memcached_pid = pids[0]
-        os.kill(cls.memcached_pid, signal.SIGSTOP)
-        cls.addClassCleanup(cls.resume)
-
-    @classmethod
-    def resume(cls):
-        try:
-            os.kill(cls.memcached_pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+        cls.addClassCleanup(cls.st.pause_memcached())
 
     def test_keyword_search_answers_from_sqlite(self):
         c = harness.Client(self.st)

@@ -13,6 +13,7 @@ The iCal feed is parsed with a real RFC 5545 parser (Debian's python3-icalendar)
 wire format (CRLF, 75-octet folding on UTF-8 boundaries) is checked byte by byte."""
 
 import datetime
+import os
 import re
 import unittest
 
@@ -287,6 +288,20 @@ class IcalTest(ApiTestCase):
         # Tokens are per house.
         other = self.url_of(self.owner, self.house)
         self.assertNotEqual(re.match(TOKEN_URL_RE, other).group(2), re.match(TOKEN_URL_RE, fresh).group(2))
+
+    def test_the_token_never_reaches_a_log(self):
+        house = make_house(self.owner)
+        url = self.url_of(self.owner, house)
+        token = re.match(TOKEN_URL_RE, url).group(2)
+        self.assertEqual(harness.Client(STACK).get(url).status, 200)
+        self.assertJsonAnswer(harness.Client(STACK).get(url + "A"), 404, 4002)
+        # nginx's access log (the dev stack's, the same log_format as production's) and
+        # ihomed's stderr: the requests are there, the token is not.
+        with open(os.path.join(STACK.var, "log", "nginx-access.log"), encoding="utf-8") as f:
+            access = f.read()
+        self.assertIn("/api/house/ical?house_id=%d&token=" % house, access)
+        self.assertNotIn(token, access)
+        self.assertNotIn(token, STACK.read_log_tail(100000))
 
     def test_owner_only(self):
         for path, send in (("/api/house/ical_url", lambda c, b: c.get("/api/house/ical_url", b)),

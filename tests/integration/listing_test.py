@@ -308,6 +308,36 @@ class Status(ListingCase):
         self.st.db_execute("UPDATE houses SET order_count = 0 WHERE id = ?", (hid,))
         self.assertOk(self.edit(owner, hid, title="上下架"))
 
+    def test_an_offline_house_in_favourites_calendar_ical_and_the_landlord_summary(self):
+        """Offline is 'not bookable now', not 'gone': guests keep (and may add) it among
+        their favourites, its calendar and iCal feed still answer (its orders go on), and
+        the landlord's summary still counts it; only search and the index leave it out."""
+        owner, guest, fan = self.user(), self.user(verified=False), self.user(verified=False)
+        hid = self.house(owner, title="下线后的收藏与日历")
+        self.assertOk(self.book(guest, hid, 5, 2))
+        self.assertOk(fan.post("/api/user/favorites", {"house_id": hid}))
+        feed = owner.get("/api/house/ical_url", {"house_id": hid}).json["data"]["url"]
+        self.assertOk(self.status(owner, hid, "offline"))
+        self.assertNotIn(hid, self.search_ids(guest))
+        self.assertNotIn(hid, [h["house_id"] for h in
+                               guest.get("/api/house/list", {"q": "下线后的收藏"}).json["data"]["houses"]])
+
+        self.assertOk(guest.post("/api/user/favorites", {"house_id": hid}), "an offline house can be saved")
+        for c in (fan, guest):
+            self.assertIn(hid, c.get("/api/user/favorites/ids").json["data"]["house_ids"])
+            self.assertIn(hid, [h["house_id"] for h in c.get("/api/user/favorites").json["data"]["houses"]])
+        info = self.info(harness.Client(self.st), hid)
+        self.assertEqual((info["status"], info["favorite_count"]), ("offline", 2))
+
+        r = guest.get("/api/house/calendar", {"house_id": hid, "from": day(0), "days": 10})
+        self.assertOk(r)
+        self.assertEqual(r.json["data"]["booked"], [day(5), day(6)])
+        r = harness.Client(self.st).get(feed)
+        self.assertEqual(r.status, 200)
+        self.assertIn(b"DTSTART;VALUE=DATE:" + day(5).replace("-", "").encode(), r.body)
+        houses = owner.get("/api/landlord/summary").json["data"]["houses"]
+        self.assertIn(hid, [h["house_id"] for h in houses])
+
     def test_no_booking_started_after_offline_was_acknowledged_gets_through(self):
         owner = self.user()
         guests = [self.user(verified=False) for _ in range(3)]

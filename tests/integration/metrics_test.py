@@ -165,6 +165,56 @@ class MetricsTest(ApiTestCase):
                            value(after, "ihome_cache_requests_total", result="miss"))
         self.assertEqual(value(later, "ihome_db_busy_total"), 0)
 
+    def test_routes_of_accounts_listings_guests_and_landlords(self):
+        """The routes issues 12-14 added are counted under their patterns; a password change,
+        an account closing and a refused booking of an offline house move neither
+        registrations nor bookings; no iCal token or other query value reaches the text."""
+        import datetime
+        owner = harness.Client(STACK)
+        owner.register_user(new_mobile(), "metrics-pass-1")
+        self.assertOk(owner.post("/api/profile/auth", {"real_name": "王五", "id_card": harness.new_id_card()}))
+        r = owner.post("/api/house/newhouse", {
+            "title": "指标路由", "price": "100", "district": 1, "address": "东城区2号", "room_count": 1,
+            "acreage": 20, "house_capacity": 2, "facility": [1]})
+        self.assertOk(r)
+        house = r.json["house_id"]
+        guest = harness.Client(STACK)
+        guest.register_user(new_mobile(), "metrics-pass-1")
+        before, _ = scrape()
+        self.assertOk(guest.get("/api/house/calendar", {"house_id": house, "days": 30}))
+        self.assertOk(guest.post("/api/user/favorites", {"house_id": house}))
+        self.assertOk(guest.get("/api/user/favorites/ids"))
+        self.assertOk(owner.post("/api/house/edit", {"house_id": house, "title": "指标路由二"}))
+        self.assertOk(owner.post("/api/house/status", {"house_id": house, "status": "offline"}))
+        start = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+        end = (datetime.date.today() + datetime.timedelta(days=4)).isoformat()
+        self.assertJsonAnswer(guest.post("/api/order", {"house_id": house, "start_date": start,
+                                                        "end_date": end}), 200, 4004)
+        url = owner.get("/api/house/ical_url", {"house_id": house}).json["data"]["url"]
+        token = url.rsplit("=", 1)[1]
+        self.assertEqual(harness.Client(STACK).get(url).status, 200)
+        self.assertOk(owner.get("/api/landlord/summary"))
+        self.assertOk(guest.post("/api/profile/password", {"old_password": "metrics-pass-1",
+                                                           "password": "metrics-pass-2",
+                                                           "password2": "metrics-pass-2"}))
+        self.assertOk(guest.post("/api/profile/delete", {"password": "metrics-pass-2"}))
+        after, _ = scrape()
+
+        def delta(route, code="200"):
+            return (value(after, "ihome_http_requests_total", route=route, code=code)
+                    - value(before, "ihome_http_requests_total", route=route, code=code))
+        for route in ("/api/house/calendar", "/api/user/favorites", "/api/user/favorites/ids",
+                      "/api/house/edit", "/api/house/status", "/api/order", "/api/house/ical_url",
+                      "/api/house/ical", "/api/landlord/summary", "/api/profile/password",
+                      "/api/profile/delete"):
+            self.assertEqual(delta(route), 1, route)
+        self.assertEqual(value(after, "ihome_registrations_total"), value(before, "ihome_registrations_total"))
+        self.assertEqual(value(after, "ihome_bookings_total"), value(before, "ihome_bookings_total"))
+        _s, _h, text = scrape_raw()
+        self.assertNotIn(token, text)
+        self.assertNotIn("token=", text)
+        self.assertNotIn("days=", text)
+
     def test_killed_worker_loses_nothing(self):
         samples, _ = scrape()
         self.assertEqual(value(samples, "ihome_workers"), WORKERS)

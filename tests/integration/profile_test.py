@@ -8,6 +8,7 @@ import unittest
 import uuid
 import zlib
 
+import guests
 import harness
 from harness import ApiTestCase, id_card, multipart, new_id_card, new_mobile
 
@@ -212,6 +213,22 @@ class Name(ProfileCase):
         self.assertEqual(c.post("/api/profile/name", {"name": "  " + name + " "}).errno, 0)
         self.assertEqual(c.check_login().json["data"]["name"], name)
         self.assertEqual(c.get("/api/profile").json["username"], name)
+
+    def test_a_guests_new_name_shows_at_once_on_the_houses_they_commented(self):
+        landlord = guests.make_user(STACK, verified=True)
+        guest = guests.make_user(STACK)
+        hid = guests.make_house(landlord)
+        r = guests.book(guest, hid, guests.day(30), guests.day(31))
+        self.assertEqual(r.errno, 0, r)
+        self.assertEqual(landlord.post("/api/order/accept", {"order_id": r.json["order_id"]}).errno, 0)
+        self.assertEqual(guest.post("/api/order/comment", {"order_id": r.json["order_id"],
+                                                           "comment": "很好"}).errno, 0)
+        comments = lambda: [c["user_name"] for c in  # noqa: E731 (logged in: never micro-cached)
+                            landlord.get("/api/house/info", {"house_id": hid}).json["data"]["house"]["comments"]]
+        self.assertEqual(comments(), [guest.mobile])  # cached now
+        name = "评论者" + uuid.uuid4().hex[:8]
+        self.assertEqual(guest.post("/api/profile/name", {"name": name}).errno, 0)
+        self.assertEqual(comments(), [name])
 
     def test_a_name_taken_by_another_user_is_4003(self):
         a, _ = self.user()

@@ -303,7 +303,7 @@ TEST_CASE("router: adding a route again replaces its handler") {
   router.add("GET", "/api/x", [](Request&) { return answer("old"); });
   router.add("GET", "/api/x", [](Request&) { return answer("new"); });
   CHECK(handler_tag(**router.match("GET", "/api/x")) == "new");
-  CHECK(router.allowed("/api/x") == "GET");
+  CHECK(router.allowed("/api/x") == "GET, HEAD");
 }
 
 TEST_CASE("router: allowed lists the methods of a known path for the Allow header") {
@@ -311,9 +311,21 @@ TEST_CASE("router: allowed lists the methods of a known path for the Allow heade
   router.add("POST", "/api/logout", [](Request&) { return answer("p"); });
   router.add("GET", "/api/logout", [](Request&) { return answer("g"); });
   router.add("POST", "/api/login", [](Request&) { return answer("l"); });
-  CHECK(router.allowed("/api/logout") == "GET, POST");
+  CHECK(router.allowed("/api/logout") == "GET, POST, HEAD");
   CHECK(router.allowed("/api/login") == "POST");
   CHECK(router.allowed("/api/unknown") == "");
+}
+
+// Fuzz finding (tests/fuzz/corpus/router/finding_head_allowed): HEAD is
+// answered wherever GET is, but the Allow header of a 405 left it out.
+TEST_CASE("router: Allow names HEAD wherever GET answers it") {
+  Router router;
+  router.add("GET", "/api/house/info", [](Request&) { return answer("g"); });
+  REQUIRE(router.match("HEAD", "/api/house/info"));
+  CHECK(router.match("PUT", "/api/house/info").error().http_status == 405);
+  CHECK(router.allowed("/api/house/info") == "GET, HEAD");
+  router.add("HEAD", "/api/house/info", [](Request&) { return answer("h"); });
+  CHECK(router.allowed("/api/house/info") == "GET, HEAD");
 }
 
 TEST_CASE("router: the handler gets the request") {

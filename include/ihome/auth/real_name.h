@@ -6,6 +6,7 @@
 // derived (crypto_kdf) from one 32-byte master key kept in a key file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,20 @@ struct RealNameKeys {
 // written atomically) when the file does not exist.  A file of the wrong size
 // or with group/other permissions is an error (never silently replaced).
 Result<RealNameKeys> load_or_create_key_file(const std::string& path);
+
+// The key file operations of a key rotation (include/ihome/auth/key_rotation.h),
+// each durable (fsync of the file and of its directory) when it returns:
+// the keys of an existing key file (same checks as above), nullopt when the
+// file does not exist;
+Result<std::optional<RealNameKeys>> load_key_file(const std::string& path);
+// a new file `to` holding the key of `from` (`to` is kept when it exists);
+Status copy_key_file(const std::string& from, const std::string& to);
+// a new file of random key bytes (kept when it exists);
+Status create_fresh_key_file(const std::string& path);
+// rename(from, to), replacing `to` atomically;
+Status replace_key_file(const std::string& from, const std::string& to);
+// unlink (a missing file is fine).
+Status remove_key_file(const std::string& path);
 
 // Encrypts `plain` with a random nonce: returns nonce || ciphertext.
 std::string seal_id_card(const RealNameKeys& keys, std::string_view plain);

@@ -23,6 +23,7 @@ struct Config {
   // storage
   std::string db = "var/ihome.db";
   int db_busy_timeout_ms = 5000;
+  int64_t db_max_pages = 0;  // 0: no cap (PRAGMA max_page_count)
   std::string memcached = "127.0.0.1:11211";
   std::string cache_prefix = "ihome:";
   int cache_timeout_ms = 500;

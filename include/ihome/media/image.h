@@ -49,4 +49,10 @@ Result<std::string> store_media_file(const std::string& dir, std::string_view jp
 // missing file or a failed unlink is ignored.
 void remove_media_file(const std::string& dir, std::string_view name);
 
+// Removes the temp files (.upload-*.tmp) of store_media_file that were last
+// written more than `older_than_seconds` ago: left by a worker killed while
+// writing (a younger one may be another worker's write in progress).  Every
+// worker calls it as it starts.  Returns how many it removed.
+int sweep_stale_uploads(const std::string& dir, int older_than_seconds);
+
 }  // namespace ihome

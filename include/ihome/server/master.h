@@ -19,4 +19,10 @@ int open_listen_socket(const Config& config);
 // `config_path` is re-read on SIGHUP.
 int run_master(const std::string& config_path, Config config);
 
+// What run_master checks before it listens (`ihomed --check`): the database
+// opens read-write and reads (one error line naming the problem otherwise),
+// the migrations apply, the key file and the media dir exist or are created.
+// 0 when ihomed can start, 1 (after logging why) when not.
+int check_startup(const Config& config);
+
 }  // namespace ihome

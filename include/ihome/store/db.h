@@ -62,8 +62,15 @@ class Stmt {
 
 class Db {
  public:
-  // Opens (creating when missing) the database at `path` and sets the pragmas.
-  static Result<std::unique_ptr<Db>> open(const std::string& path, int busy_timeout_ms);
+  // Opens (creating when missing) the database at `path` and sets the pragmas;
+  // `max_pages` > 0 caps the file at that many pages (PRAGMA max_page_count):
+  // a write that needs more fails with errno 4001 and rolls back whole.
+  static Result<std::unique_ptr<Db>> open(const std::string& path, int busy_timeout_ms,
+                                          int64_t max_pages = 0);
+  // Why ihomed cannot use the database at `path` ("is read-only ...", "is not a
+  // database ..."), or "" when it opens read-write and its schema reads.
+  // Creates the file when missing, as open() does.  Logs nothing.
+  static std::string startup_problem(const std::string& path);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -125,6 +125,11 @@ struct ImageAdded {
   bool became_index = false;  // it is the house's first image
 };
 
+// "SELECT <the summary columns> FROM houses h JOIN areas a JOIN users u ":
+// append joins and a WHERE; read each row with read_house_summary().
+const std::string& house_summary_select();
+HouseSummary read_house_summary(const Stmt& row);
+
 class Houses {
  public:
   static constexpr int64_t kPageSize = 10;
@@ -158,12 +163,17 @@ class Houses {
   Result<int64_t> create(const NewHouse& house);
   // The owner of a house; nullopt when there is no such house.
   Result<std::optional<int64_t>> owner_of(int64_t house_id);
+  // OK when `user_id` owns the house; NODATA when there is no such house,
+  // ROLEERR with `denied` as its message when someone else owns it.
+  Status check_owner(int64_t house_id, int64_t user_id, std::string_view denied);
   // Adds an image file to a house of `user_id`'s: NODATA (no such house),
   // ROLEERR (not the owner), DATAERR (already `max_images`).
   Result<ImageAdded> add_image(int64_t house_id, int64_t user_id, const std::string& file,
                                int64_t max_images);
   Result<std::vector<HouseSummary>> by_owner(int64_t user_id);
   Result<std::vector<int64_t>> ids_by_owner(int64_t user_id);
+  // The houses on which `user_id` left a comment (their name shows there).
+  Result<std::vector<int64_t>> ids_commented_by(int64_t user_id);
   Result<std::optional<HouseDetail>> detail(int64_t house_id);
   // The most booked houses that have an image.
   Result<std::vector<HouseSummary>> top_booked();

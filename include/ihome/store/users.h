@@ -71,7 +71,8 @@ class Users {
   // is WAIT_ACCEPT or WAIT_COMMENT; otherwise mobile, name, password,
   // avatar and real-name record erased (mobile and name replaced by
   // placeholders no real user can have: the columns are NOT NULL UNIQUE),
-  // their SMS outbox rows deleted, houses offline, sessions ended.
+  // their SMS outbox rows and favourites deleted, houses offline and their
+  // iCal tokens deleted (the feeds answer 404), sessions ended.
   Result<ClosedAccount> close(int64_t id);
 
  private:

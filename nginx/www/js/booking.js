@@ -193,6 +193,11 @@ async function init() {
   if (r.body.data.user_id === house.user_id) {
     fail(form, '不能预订自己发布的房源');
     form.querySelector('[type="submit"]').disabled = true;
+  } else if (house.status === 'offline') {
+    // An old link to a house its landlord took off the site: the calendar
+    // may show free nights, but booking answers 4004 (API.md "house/status").
+    fail(form, '房源已下线，暂不可预订');
+    form.querySelector('[type="submit"]').disabled = true;
   }
 
   const sd = field(form, 'start_date');

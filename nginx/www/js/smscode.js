@@ -2,11 +2,12 @@
 // shared by the register page and the forgotten-password page: a new
 // captcha id on every load (the previous one goes as pcodeid), the SMS
 // button with its 60 s countdown, and the request of a code for a purpose
-// (API.md "purpose": register or reset).
+// (API.md "purpose": register or reset); and the submit of such a form's
+// mobile, code and new password (submitCodeAndPassword).
 
 import { describe, postJSON } from './api.js';
-import { MOBILE_RE, checkMobile, normalizeMobile } from './checks.js';
-import { byId, clearInvalid, fail, field, formMsg, setMsg } from './ui.js';
+import { MOBILE_RE, checkMobile, checkPassword, checkPhonecode, normalizeMobile } from './checks.js';
+import { byId, clearInvalid, fail, field, formMsg, markInvalid, setBusy, setMsg } from './ui.js';
 
 const SMS_COOLDOWN_S = 60;
 const CAPTCHA_TTL_MS = 170 * 1000;   // the server keeps an image code 180 s
@@ -160,4 +161,47 @@ export function smsCodeForm(form, purpose, sentText) {
   smsButton.button.addEventListener('click', requestSmsCode);
   captcha.refresh();
   return { captcha, smsButton };
+}
+
+/**
+ * Sends `form`'s mobile, phonecode, password and password2 to `url` on
+ * submit (register, password reset): checked on the page first; a missing
+ * or wrong code marks the code field, 4103 the password; `fieldOf(errno)`
+ * names the field of any other errno (or null).  `describeAs` picks
+ * describe()'s messages; `done()` runs on success.
+ */
+export function submitCodeAndPassword(form, { url, busyText, describeAs, done, fieldOf = () => null }) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const submit = form.querySelector('[type="submit"]');
+    if (submit.disabled) return;
+    clearInvalid(form);
+
+    const mobileInput = field(form, 'mobile');
+    const mobile = normalizeMobile(mobileInput.value);
+    mobileInput.value = mobile;
+    const phonecode = field(form, 'phonecode').value.trim();
+    const password = field(form, 'password').value;
+    const password2 = field(form, 'password2').value;
+
+    const bad = checkMobile(mobile) || checkPhonecode(phonecode) || checkPassword(password, password2);
+    if (bad) return fail(form, bad.text, bad.name);
+
+    setBusy(submit, true, busyText);
+    const r = await postJSON(url, { mobile, phonecode, password, password2 });
+    if (r.ok) return done();
+    setBusy(submit, false);
+
+    const text = describe(r, describeAs);
+    if (r.status === 200) {
+      if (r.errno === 4002 || r.errno === 4004) return fail(form, text, 'phonecode');
+      if (r.errno === 4103) {
+        markInvalid(field(form, 'password'));
+        return fail(form, text);
+      }
+      const name = fieldOf(r.errno);
+      if (name) return fail(form, text, name);
+    }
+    return fail(form, text);
+  });
 }

@@ -256,6 +256,21 @@ export const steps = [
     },
   },
   {
+    name: 'an old booking link of a house its landlord took offline says so and sends nothing (360 px)',
+    async run(s) {
+      const hid = s.fillers[0];
+      const off = await api(s.host.context, 'POST', '/api/house/status', { house_id: hid, status: 'offline' });
+      assert.equal(off.errno, 0, JSON.stringify(off));
+      const page = s.guest.page;
+      await page.goto(`/booking.html?house_id=${hid}&sd=${dateIn(20)}&ed=${dateIn(22)}`);
+      await page.waitForSelector('#booking-form .form-msg.form-level:not(:empty)');
+      assert.match(await page.textContent('#booking-form .form-msg.form-level'), /已下线/);
+      assert.ok(await page.locator('#booking-form [type="submit"]').isDisabled(), 'nothing to submit');
+      const on = await api(s.host.context, 'POST', '/api/house/status', { house_id: hid, status: 'online' });
+      assert.equal(on.errno, 0, JSON.stringify(on));
+    },
+  },
+  {
     name: 'no script errors on any page; every POST carried X-XSRFToken equal to the _xsrf cookie',
     independent: true,
     async run(s) {
