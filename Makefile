@@ -94,7 +94,9 @@ $(BUILD)/fuzzer/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libihome.a
 	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
-.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+# Kept (not intermediate), so make removes nothing after the closing line of
+# `make test`, and a rebuild does not recompile them.
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%.o) $(BUILD)/tests/fuzz/replay.o
 
 run: $(IHOMED)
 	IHOMED=$(IHOMED) scripts/ihome-stack
