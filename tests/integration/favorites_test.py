@@ -3,12 +3,11 @@ fields, newest first, 10 a page) and the ids, every errno (login 4101, CSRF 403,
 4103, unknown house 4002, the 500 limit 4004), house/info's favorite_count kept right through
 its cache, and the limit and the count under concurrent adds and removes."""
 
-import threading
 import unittest
 
 import harness
 from harness import ApiTestCase
-from guests import UNKNOWN_ID, make_house, make_user
+from guests import UNKNOWN_ID, make_house, make_user, run_together
 
 STACK = None
 LIST_KEYS = {"house_id", "title", "price", "area_name", "address", "room_count", "order_count",
@@ -23,25 +22,6 @@ def setUpModule():
 def tearDownModule():
     if STACK is not None:
         STACK.stop()
-
-
-def run_together(n, target):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def body(i):
-        try:
-            barrier.wait(30)
-            results[i] = target(i)
-        except BaseException as e:  # noqa: BLE001 - reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 class FavoritesCase(ApiTestCase):

@@ -1,8 +1,10 @@
-"""Helpers shared by the guests' suites (calendar_test, favorites_test, keyword_test): users,
-houses and bookings made over HTTP, and orders written straight into SQLite for states that
-would take many requests.  Not a test module itself."""
+"""Helpers shared by the suites of houses and orders (order_test, calendar_test,
+favorites_test, keyword_test, landlord_test, profile_test): users, houses and bookings made
+over HTTP, orders written straight into SQLite for states that would take many requests, and
+requests released together.  Not a test module itself."""
 
 import datetime
+import threading
 import time
 
 import harness
@@ -12,8 +14,8 @@ UNKNOWN_ID = 2147483647
 ACTIVE = ("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE")
 
 
-def make_user(stack, verified=False):
-    """A registered, logged-in Client with .mobile, .user_id and an _xsrf cookie."""
+def make_user(stack, verified=False, name=None):
+    """A registered, logged-in Client with .mobile, .user_id, .name and an _xsrf cookie."""
     c = harness.Client(stack)
     c.mobile = new_mobile()
     c.register_user(c.mobile)
@@ -21,6 +23,11 @@ def make_user(stack, verified=False):
         r = c.post("/api/profile/auth", {"real_name": "张三", "id_card": new_id_card()})
         if r.errno != 0:
             raise AssertionError("real-name verification failed: %s" % r)
+    if name is not None:
+        r = c.post("/api/profile/name", {"name": name})
+        if r.errno != 0:
+            raise AssertionError("setting the name failed: %s" % r)
+    c.name = name if name is not None else c.mobile
     c.user_id = c.check_login().json["data"]["user_id"]
     c.ensure_xsrf()
     return c
@@ -67,3 +74,23 @@ def insert_order(stack, house_id, guest_id, start, end, status):
         "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount,"
         " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (guest_id, house_id, start, end, days, 19900, days * 19900, status, at, at))
+
+
+def run_together(n, target):
+    """target(i) in n threads released together by a barrier; returns results or exceptions."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def body(i):
+        try:
+            barrier.wait(30)
+            results[i] = target(i)
+        except BaseException as e:  # noqa: BLE001 - reported by the caller
+            results[i] = e
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results

@@ -18,7 +18,8 @@ import re
 import unittest
 
 import harness
-from harness import ApiTestCase, new_id_card, new_mobile
+from harness import ApiTestCase
+from guests import make_user
 
 try:
     import icalendar
@@ -44,21 +45,6 @@ TOKEN_URL_RE = r"^/api/house/ical\?house_id=(\d+)&token=([A-Za-z0-9_-]{32})$"
 
 def day(offset):
     return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
-
-
-def make_user(stack, verified=False, name=None):
-    c = harness.Client(stack)
-    c.mobile = new_mobile()
-    c.register_user(c.mobile)
-    if verified:
-        r = c.post("/api/profile/auth", {"real_name": "张三", "id_card": new_id_card()})
-        assert r.errno == 0, r
-    if name is not None:
-        r = c.post("/api/profile/name", {"name": name})
-        assert r.errno == 0, r
-    c.user_id = c.check_login().json["data"]["user_id"]
-    c.ensure_xsrf()
-    return c
 
 
 def make_house(owner, title="整租·一居室", price="199"):

@@ -23,7 +23,8 @@ import uuid
 import zlib
 
 import harness
-from harness import ApiTestCase, id_card, multipart, new_id_card, new_mobile
+from harness import ApiTestCase, id_card, multipart
+from guests import book, make_house, make_user, run_together
 
 STACK = None
 
@@ -72,44 +73,6 @@ def make_png(width, height):
             + png_chunk(b"IDAT", zlib.compress(bytes(row) * height, 6)) + png_chunk(b"IEND", b""))
 
 
-def make_user(stack, verified=False, name=None):
-    """A registered, logged-in Client with .mobile, .user_id, .name and an _xsrf cookie."""
-    c = harness.Client(stack)
-    c.mobile = new_mobile()
-    c.register_user(c.mobile)
-    if verified:
-        r = c.post("/api/profile/auth", {"real_name": "张三", "id_card": new_id_card()})
-        if r.errno != 0:
-            raise AssertionError("real-name verification failed: %s" % r)
-    if name is not None:
-        r = c.post("/api/profile/name", {"name": name})
-        if r.errno != 0:
-            raise AssertionError("setting the name failed: %s" % r)
-    c.name = name if name is not None else c.mobile
-    c.user_id = c.check_login().json["data"]["user_id"]
-    c.ensure_xsrf()
-    return c
-
-
-def house_body(**over):
-    body = {"title": "整租·一居室", "price": "199", "district": AREA_DEFAULT,
-            "address": "东城区东四北大街1号", "room_count": 1, "acreage": 30,
-            "house_capacity": 2, "min_days": 1, "max_days": 0, "facility": [1]}
-    body.update(over)
-    return body
-
-
-def make_house(owner, **over):
-    r = owner.post("/api/house/newhouse", house_body(**over))
-    if r.errno != 0 or not isinstance(r.json.get("house_id"), int):
-        raise AssertionError("newhouse failed: %s" % r)
-    return r.json["house_id"]
-
-
-def book(c, house_id, start, end):
-    return c.post("/api/order", {"house_id": house_id, "start_date": start, "end_date": end})
-
-
 def proc_age(pid):
     """Seconds since process `pid` started, or None when it is gone."""
     try:
@@ -122,26 +85,6 @@ def proc_age(pid):
     fields = data[data.rindex(")") + 2:].split()
     start_ticks = int(fields[19])  # field 22 of stat: starttime
     return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
-
-
-def run_together(n, target):
-    """target(i) in n threads released together by a barrier; returns results or exceptions."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def body(i):
-        try:
-            barrier.wait(30)
-            results[i] = target(i)
-        except BaseException as e:  # noqa: BLE001 - reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 class OrderCase(ApiTestCase):
