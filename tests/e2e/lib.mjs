@@ -254,6 +254,17 @@ export async function login(page, mobile, password = PASSWORD) {
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('#login-form [type="submit"]')]);
 }
 
+/**
+ * Forgets the visitor's cookies once the page it is on has settled: the page a
+ * step ended on (say /my.html after registering) may still be checking its
+ * login, and with the cookies gone meanwhile it would send the browser to
+ * /login.html in the middle of the next step's navigation.
+ */
+export async function forgetSession(v) {
+  await v.page.waitForLoadState('networkidle');
+  await v.context.clearCookies();
+}
+
 /** The visitor's session id (HttpOnly: read from the browser's jar). */
 export async function sessionId(context) {
   const c = (await context.cookies(URL_BASE)).find((x) => x.name === 'session_id');

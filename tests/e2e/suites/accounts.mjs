@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, PREFIX, assertEventually, captchaId, fieldError, formMessage, login, mcDelete, mcGet, mcWait,
+  PASSWORD, PREFIX, assertEventually, captchaId, fieldError, forgetSession, formMessage, login, mcDelete, mcGet, mcWait,
   newMobile, newVisitor, register, screenshot, sessionId,
 } from '../lib.mjs';
 
@@ -22,7 +22,7 @@ export const steps = [
       s.visitors.push(s.v);
       s.mobile = newMobile();
       await register(s.v.page, s.mobile);
-      await s.v.context.clearCookies();
+      await forgetSession(s.v);
     },
   },
   {

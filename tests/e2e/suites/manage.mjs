@@ -7,8 +7,8 @@
 
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, PREFIX, api, assertEventually, captchaId, dateIn, drawPhoto, fieldError, formMessage, idCard, login,
-  mcDelete, mcWait, newMobile, newVisitor, register, screenshot,
+  PASSWORD, PREFIX, api, assertEventually, captchaId, dateIn, drawPhoto, fieldError, forgetSession, formMessage,
+  idCard, login, mcDelete, mcWait, newMobile, newVisitor, register, screenshot,
 } from '../lib.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -48,7 +48,7 @@ async function houseInfo(v, id) {
 
 async function forgotPassword(v, newPassword, shot) {
   const page = v.page;
-  await v.context.clearCookies();
+  await forgetSession(v);
   await page.goto('/login.html');
   await Promise.all([page.waitForURL((u) => u.pathname === '/forgot.html'), page.click('#to-forgot')]);
   // Registering just used up this mobile's one-SMS-a-minute; an operator's reset of it:
@@ -342,7 +342,7 @@ export const steps = [
       assert.equal(r.errno, 0, JSON.stringify(r));
       await closeAccount(s.guest, 'account-close');
       // The mobile registers again as a new person.
-      await s.guest.context.clearCookies();
+      await forgetSession(s.guest);
       await mcDelete(`${PREFIX}gap:sms_mobile:${s.guest.mobile}`);
       await register(s.guest.page, s.guest.mobile);
       assert.equal(await checkLogin(s.guest), 0);
