@@ -9,7 +9,6 @@ the first API answer that could cache what they change.  The module's tests shar
 stack, so each search test publishes in an area of its own (see AREA_* below)."""
 
 import datetime
-import itertools
 import math
 import os
 import signal
@@ -21,7 +20,7 @@ import uuid
 import zlib
 
 import harness
-from harness import ApiTestCase, id_card, multipart, new_id_card, new_mobile
+from harness import ApiTestCase, multipart, new_id_card, new_mobile
 
 STACK = None
 

@@ -10,7 +10,6 @@ Every test books on houses of its own, so dates may repeat between tests; they a
 spread out (see the offsets each test uses) so that a failure reads unambiguously."""
 
 import datetime
-import itertools
 import os
 import random
 import signal
@@ -23,7 +22,7 @@ import uuid
 import zlib
 
 import harness
-from harness import ApiTestCase, id_card, multipart
+from harness import ApiTestCase, multipart
 from guests import book, make_house, make_user, run_together
 
 STACK = None

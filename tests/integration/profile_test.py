@@ -10,7 +10,7 @@ import zlib
 
 import guests
 import harness
-from harness import ApiTestCase, id_card, multipart, new_id_card, new_mobile
+from harness import ApiTestCase, id_card, multipart, new_mobile
 
 STACK = None
 UPLOAD_MAX = 1 << 20  # this module's stack accepts 1 MiB images, to test the limit cheaply

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 import unittest
 
 from opslib import IHOMED, REPO, describe, have, apt_install, mkdtemp, run
