@@ -2,14 +2,18 @@
 
 Generates a small data set (2,000 houses, 100 users, 6,000 orders) and checks its
 invariants with python's sqlite3 (counts, integrity, foreign keys, no overlapping active
-stays, order_count, amounts, no self-booking, migration level); checks the refusals
-(existing data without --force, a database not fully migrated, a database in use, usage
-errors); and finally starts the real stack on a generated $VAR/ihome.db, logs in as a
-generated user and reads the house list.
+stays, order_count, amounts, no self-booking, migration level) and its image files (each
+house_images row a file of its own in the media dir, one of bench/images/*.jpg, hard
+links, no strays); checks the refusals (existing data without --force, a database not
+fully migrated, a database in use, usage errors) and that a failed run leaves no file;
+and finally starts the real stack on a generated $VAR/ihome.db, logs in as a generated
+user, reads the house list, the index and a house's detail, fetches their images from
+nginx and deletes one through the API.
 """
 
 import datetime
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -24,6 +28,9 @@ import harness
 
 SCRIPT = os.path.join(harness.REPO, "scripts", "ihome-gen-data")
 SQL_DIR = os.path.join(harness.REPO, "sql")
+PICTURES_DIR = os.path.join(harness.REPO, "bench", "images")
+MEDIA_NAME = re.compile(r"^[A-Za-z0-9_-]{43}\.jpg$")  # store_media_file's names
+GENERATED = "gendata_"
 PASSWORD = "ihome-demo-pass"
 ACTIVE = ("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE")
 GEN_TIMEOUT = 300
@@ -64,6 +71,26 @@ def connect(path):
 
 def scalar(conn, sql, *params):
     return conn.execute(sql, params).fetchone()[0]
+
+
+def pictures():
+    """sha256 -> bytes of each picture of bench/images."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(PICTURES_DIR, "*.jpg"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        out[hashlib.sha256(data).hexdigest()] = data
+    return out
+
+
+def media_dir(db):
+    return os.path.join(os.path.dirname(db), "media")
+
+
+def generated_files(media):
+    if not os.path.isdir(media):
+        return []
+    return sorted(n for n in os.listdir(media) if n.startswith(GENERATED))
 
 
 def table_dump(path, sql):
@@ -122,17 +149,23 @@ class GeneratedDataTest(Case):
     def test_prints_one_summary_line_with_counts_and_seconds(self):
         lines = GEN_RESULT.stdout.strip().splitlines()
         self.assertEqual(len(lines), 1, GEN_RESULT.stdout)
-        self.assertRegex(lines[0], r"%d users .*%d houses.* %d orders .*in [0-9]+\.[0-9]+ s$"
-                         % (USERS, HOUSES, ORDERS))
+        self.assertRegex(lines[0], r"%d users .*%d houses.* %d house images in %s, %d orders .*in [0-9]+\.[0-9]+ s$"
+                         % (USERS, HOUSES, self.q("SELECT count(*) FROM house_images"),
+                            re.escape(media_dir(DB)), ORDERS))
 
     def test_counts(self):
         self.assertEqual(self.q("SELECT count(*) FROM users"), USERS)
         self.assertEqual(self.q("SELECT count(*) FROM houses"), HOUSES)
         self.assertEqual(self.q("SELECT count(*) FROM orders"), ORDERS)
-        self.assertEqual(self.q("SELECT count(*) FROM house_images"), 0)
         per_house = self.rows("SELECT min(n), max(n), count(*) FROM "
                               "(SELECT count(*) AS n FROM house_facilities GROUP BY house_id)")
         self.assertEqual(per_house, [(2, 8, HOUSES)])
+        # 1-3 images a house (--images 3, the default), each count common.
+        images = dict(self.rows("SELECT n, count(*) FROM "
+                                "(SELECT count(*) AS n FROM house_images GROUP BY house_id) GROUP BY n"))
+        self.assertEqual(set(images), {1, 2, 3}, images)
+        self.assertEqual(sum(images.values()), HOUSES)
+        self.assertTrue(all(c > HOUSES / 5 for c in images.values()), images)
 
     def test_integrity_and_foreign_keys(self):
         self.assertEqual(self.rows("PRAGMA integrity_check"), [("ok",)])
@@ -237,7 +270,7 @@ class GeneratedDataTest(Case):
         self.assertEqual(self.q(
             "SELECT count(*) FROM houses WHERE price NOT BETWEEN 8000 AND 300000 "
             "OR min_days NOT IN (1, 2, 3, 7) OR max_days NOT IN (0, 30, 90) "
-            "OR capacity < room_count OR acreage < 10 * room_count OR index_image IS NOT NULL "
+            "OR capacity < room_count OR acreage < 10 * room_count "
             "OR title = '' OR address = '' OR unit = '' OR beds = '' OR deposit < 0"), 0)
         self.assertGreater(self.q("SELECT avg(min_days = 1) FROM houses"), 0.6)
         self.assertGreater(self.q("SELECT avg(max_days = 0) FROM houses"), 0.6)
@@ -253,6 +286,87 @@ class GeneratedDataTest(Case):
         # Titles and prices vary.
         self.assertGreater(self.q("SELECT count(DISTINCT title) FROM houses"), HOUSES // 4)
         self.assertGreater(self.q("SELECT count(DISTINCT price) FROM houses"), 50)
+
+
+class GeneratedImagesTest(Case):
+    """The image files, as POST /api/house/image leaves them."""
+
+    @classmethod
+    def setUpClass(cls):
+        if GEN_RESULT.returncode != 0:
+            raise AssertionError("ihome-gen-data failed (%d):\n%s%s"
+                                 % (GEN_RESULT.returncode, GEN_RESULT.stdout, GEN_RESULT.stderr))
+        cls.conn = connect(DB)
+        cls.addClassCleanup(cls.conn.close)
+        cls.media = media_dir(DB)
+
+    def rows(self, sql, *params):
+        return self.conn.execute(sql, params).fetchall()
+
+    def test_index_image_is_each_house_first_image(self):
+        wrong = self.rows(
+            "SELECT h.id, h.index_image FROM houses h WHERE h.index_image IS NULL "
+            "OR h.index_image IS NOT (SELECT file FROM house_images i WHERE i.house_id = h.id "
+            "                         ORDER BY i.id LIMIT 1) LIMIT 5")
+        self.assertEqual(wrong, [])
+
+    def test_rows_name_media_files_of_their_own(self):
+        files = [f for (f,) in self.rows("SELECT file FROM house_images")]
+        self.assertGreaterEqual(len(files), HOUSES)
+        self.assertEqual(len(set(files)), len(files), "two rows share a file")
+        bad = [f for f in files if not MEDIA_NAME.match(f) or not f.startswith(GENERATED)]
+        self.assertEqual(bad, [])
+        # Exactly the referenced files: nothing missing, nothing stray.
+        self.assertEqual(generated_files(self.media), sorted(files))
+
+    def test_files_are_the_pictures_hard_linked_and_readable_by_nginx(self):
+        pics = pictures()
+        self.assertGreaterEqual(len(pics), 3, "bench/images has too few pictures")
+        inodes = {}
+        for name in generated_files(self.media):
+            path = os.path.join(self.media, name)
+            st = os.lstat(path)
+            self.assertEqual(st.st_mode & 0o777, 0o644, name)
+            with open(path, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            self.assertIn(digest, pics, "%s is none of bench/images/*.jpg" % name)
+            inodes.setdefault(digest, set()).add(st.st_ino)
+        # One copy of each picture (the small set stays far below any link limit).
+        self.assertEqual(set(inodes), set(pics), "some picture is never used")
+        self.assertEqual({d: len(i) for d, i in inodes.items()}, {d: 1 for d in pics})
+
+    def test_pictures_are_baseline_jpegs_of_the_upload_pipeline(self):
+        for digest, data in pictures().items():
+            with self.subTest(picture=digest[:12]):
+                self.assertTrue(data.startswith(b"\xff\xd8\xff"), "no JPEG SOI")
+                self.assertTrue(data.endswith(b"\xff\xd9"), "no JPEG EOI")
+                self.assertIn(b"\xff\xc0", data, "not baseline (SOF0)")
+                self.assertNotIn(b"Exif", data[:64], "metadata left in")
+                self.assertLess(len(data), 100_000)
+
+    def test_a_house_shows_different_pictures(self):
+        same = 0
+        several = self.rows("SELECT house_id FROM house_images GROUP BY house_id "
+                            "HAVING count(*) > 1 LIMIT 50")
+        self.assertEqual(len(several), 50)
+        for (house_id,) in several:
+            inodes = [os.stat(os.path.join(self.media, f)).st_ino for (f,) in self.rows(
+                "SELECT file FROM house_images WHERE house_id = ?", house_id)]
+            same += len(set(inodes)) != len(inodes)
+        self.assertEqual(same, 0)
+
+    def test_uploaded_a_minute_apart_after_the_house(self):
+        self.assertGreater(self.rows("SELECT count(*) FROM house_images")[0][0], HOUSES)
+        bad = self.rows(
+            "SELECT i.id FROM house_images i JOIN houses h ON h.id = i.house_id "
+            "WHERE i.created_at <= h.created_at OR i.created_at > datetime(h.created_at, '+3 minutes') "
+            "OR h.updated_at <> datetime(h.created_at, '+1 minute') LIMIT 5")
+        self.assertEqual(bad, [])
+        # ids in upload order, house after house.
+        self.assertEqual(self.rows("SELECT count(*) FROM house_images a JOIN house_images b "
+                                   "ON b.id = a.id + 1 WHERE b.house_id < a.house_id "
+                                   "OR (b.house_id = a.house_id AND b.created_at <= a.created_at)"),
+                         [(0,)])
 
 
 # ======================================================================================
@@ -289,7 +403,7 @@ class OptionsTest(Case):
         # --force: the old file goes, a new database is built with the new sizes.
         self.assertGenerated(gen("--db", path, "--houses", 5, "--users", 5, "--orders", 7, "--force"))
         # Closed cleanly: no -wal/-shm left, no temporary file.
-        self.assertEqual(sorted(os.listdir(os.path.dirname(path))), ["ihome.db"])
+        self.assertEqual(sorted(os.listdir(os.path.dirname(path))), ["ihome.db", "media"])
         with closing(connect(path)) as conn:
             self.assertEqual(conn.execute("SELECT (SELECT count(*) FROM users), (SELECT count(*) "
                                           "FROM houses), (SELECT count(*) FROM orders)").fetchone(),
@@ -375,6 +489,79 @@ class OptionsTest(Case):
                                           "ON h.id = o.house_id WHERE o.user_id = h.user_id "
                                           "OR o.days < h.min_days"), 0)
 
+    def test_force_replaces_the_image_files_of_the_earlier_run(self):
+        path = self.scratch("ihome.db")
+        media = media_dir(path)
+        self.assertGenerated(gen("--db", path, "--houses", 40, "--users", 5, "--orders", 0))
+        first = generated_files(media)
+        self.assertGreaterEqual(len(first), 40)
+        # An upload of ihomed's (a random name) and someone's file stay.
+        uploaded = "Q" * 43 + ".jpg"
+        for name in (uploaded, "notes.txt"):
+            with open(os.path.join(media, name), "w") as f:
+                f.write("x")
+        r = gen("--db", path, "--houses", 10, "--users", 5, "--orders", 0, "--seed", 2, "--force")
+        self.assertGenerated(r)
+        self.assertIn("deleted %d image files of an earlier run" % len(first), r.stderr)
+        files = table_dump(path, "SELECT file FROM house_images ORDER BY file")
+        self.assertEqual(generated_files(media), [f for (f,) in files])
+        self.assertFalse(set(first) & set(generated_files(media)))
+        self.assertEqual(sorted(set(os.listdir(media)) - set(generated_files(media))),
+                         ["QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ.jpg", "notes.txt"])
+
+    def test_images_and_media_options(self):
+        path = self.scratch("ihome.db")
+        self.assertGenerated(gen("--db", path, "--houses", 20, "--users", 5, "--orders", 0,
+                                 "--images", 0))
+        self.assertFalse(os.path.exists(media_dir(path)), "--images 0 made a media dir")
+        self.assertEqual(table_dump(path, "SELECT count(*) FROM house_images"), [(0,)])
+        self.assertEqual(table_dump(path, "SELECT count(*) FROM houses WHERE index_image IS NOT NULL "
+                                          "OR updated_at <> created_at"), [(0,)])
+        # --images 20 (the API's limit) into a media dir elsewhere.
+        path = self.scratch("ihome.db")
+        media = os.path.join(os.path.dirname(path), "elsewhere", "m")
+        self.assertGenerated(gen("--db", path, "--houses", 20, "--users", 5, "--orders", 0,
+                                 "--images", 20, "--media", media))
+        self.assertFalse(os.path.exists(media_dir(path)))
+        (lo, hi, n), = table_dump(path, "SELECT min(c), max(c), sum(c) FROM "
+                                        "(SELECT count(*) AS c FROM house_images GROUP BY house_id)")
+        self.assertTrue(1 <= lo < hi <= 20, (lo, hi))
+        self.assertEqual(len(generated_files(media)), n)
+        for args in (["--images", "21"], ["--images", "x"], ["--media", ""], ["--media"]):
+            with self.subTest(args=args):
+                r = gen("--db", self.scratch("ihome.db"), *args)
+                self.assertEqual(r.returncode, 2, "stdout: %s\nstderr: %s" % (r.stdout, r.stderr))
+
+    def test_a_failed_run_leaves_no_image_file(self):
+        # A directory where one of the run's files must go makes the files fail late (after
+        # hundreds were made); the transaction then never commits.  Names follow the seed, so
+        # an earlier run with the same arguments tells one.
+        args = ["--houses", 200, "--users", 10, "--orders", 100, "--seed", 9]
+        probe = self.scratch("ihome.db")
+        self.assertGenerated(gen("--db", probe, *args))
+        (blocker,), = table_dump(probe, "SELECT file FROM house_images WHERE house_id = 150 LIMIT 1")
+        for existing in (False, True):
+            with self.subTest(existing_database=existing):
+                path = self.scratch("ihome.db")
+                media = media_dir(path)
+                os.makedirs(os.path.join(media, blocker))
+                if existing:  # a migrated, empty database: the transaction path
+                    conn = sqlite3.connect(path)
+                    for p in migrations():
+                        with open(p, encoding="utf-8") as f:
+                            conn.executescript(f.read())
+                    conn.execute("PRAGMA user_version = %d" % highest_migration())
+                    conn.commit()
+                    conn.close()
+                r = gen("--db", path, *args)
+                self.assertRefused(r, 1, r"image files .*failed")
+                self.assertEqual(os.listdir(media), [blocker])
+                if existing:
+                    self.assertEqual(table_dump(path, "SELECT (SELECT count(*) FROM houses), "
+                                                      "(SELECT count(*) FROM house_images)"), [(0, 0)])
+                else:
+                    self.assertEqual(sorted(os.listdir(os.path.dirname(path))), ["media"])
+
     def test_same_seed_same_data(self):
         dumps = {}
         days = set()
@@ -387,6 +574,7 @@ class OptionsTest(Case):
             dumps[name] = (table_dump(path, "SELECT id, mobile, name, created_at FROM users ORDER BY id"),
                            table_dump(path, "SELECT * FROM houses ORDER BY id"),
                            table_dump(path, "SELECT * FROM house_facilities ORDER BY 1, 2"),
+                           table_dump(path, "SELECT * FROM house_images ORDER BY id"),
                            table_dump(path, "SELECT * FROM orders ORDER BY id"))
         if len(days) == 1:  # the data is relative to today: a run across midnight differs
             self.assertEqual(dumps["a"], dumps["b"])
@@ -491,6 +679,62 @@ class StackOnGeneratedDataTest(harness.ApiTestCase):
         self.assertGreater(chaoyang, 0)
         self.assertLessEqual(len(houses), 10)
         self.assertEqual({h["area_name"] for h in houses}, {"朝阳区"}, houses)
+        # Every house has its index image: img_url is its URL, never null.
+        with closing(connect(self.stack.db)) as conn:
+            covers = dict(conn.execute("SELECT id, index_image FROM houses"))
+        self.assertEqual([h["img_url"] for h in houses],
+                         ["/media/" + covers[h["house_id"]] for h in houses])
+
+    def assertPicture(self, url):
+        """`url` is served by nginx: 200, image/jpeg, one of the pictures of bench/images."""
+        r = self.stack.client().get(url)
+        self.assertEqual((r.status, r.content_type), (200, "image/jpeg"), "GET %s" % url)
+        self.assertIn(hashlib.sha256(r.body).hexdigest(), pictures(), "GET %s" % url)
+
+    def test_index_answers_the_five_most_booked_houses_with_their_images(self):
+        j = self.assertOk(self.stack.client().get("/api/house/index"))
+        with closing(connect(self.stack.db)) as conn:
+            top = conn.execute("SELECT id, title, '/media/' || index_image FROM houses "
+                               "ORDER BY order_count DESC, id DESC LIMIT 5").fetchall()
+        self.assertEqual(len(top), 5)
+        self.assertEqual([(h["house_id"], h["title"], h["img_url"]) for h in j["data"]],
+                         [tuple(t) for t in top])
+        for h in j["data"]:
+            self.assertPicture(h["img_url"])
+
+    def test_house_info_lists_the_images_cover_first(self):
+        with closing(connect(self.stack.db)) as conn:
+            house_id = scalar(conn, "SELECT house_id FROM house_images GROUP BY house_id "
+                                    "HAVING count(*) = 3 ORDER BY house_id LIMIT 1")
+            files = [f for (f,) in conn.execute("SELECT file FROM house_images WHERE house_id = ? "
+                                                "ORDER BY id", (house_id,))]
+        j = self.assertOk(self.stack.client().get("/api/house/info?house_id=%d" % house_id))
+        self.assertEqual(j["data"]["house"]["images"], ["/media/" + f for f in files])
+        for url in j["data"]["house"]["images"]:
+            self.assertPicture(url)
+
+    def test_the_owner_deletes_one_image_and_the_same_picture_stays_on_other_houses(self):
+        # Each generated file is a hard link: deleting one (POST /api/house/image/delete
+        # unlinks its file) leaves the files of the other houses that show the same picture.
+        with closing(connect(self.stack.db)) as conn:
+            house_id, owner_mobile, file = conn.execute(
+                "SELECT h.id, u.mobile, i.file FROM houses h JOIN users u ON u.id = h.user_id "
+                "JOIN house_images i ON i.house_id = h.id AND i.file <> h.index_image "
+                "ORDER BY h.order_count, h.id LIMIT 1").fetchone()
+            others = [f for (f,) in conn.execute("SELECT file FROM house_images WHERE house_id <> ?",
+                                                 (house_id,))]
+        media = os.path.join(self.stack.var, "media")
+        ino = os.stat(os.path.join(media, file)).st_ino
+        siblings = [f for f in others if os.stat(os.path.join(media, f)).st_ino == ino]
+        self.assertTrue(siblings, "no other house shows the picture of %s" % file)
+        c = self.stack.client()
+        self.assertOk(c.login(owner_mobile, PASSWORD))
+        self.assertOk(c.post("/api/house/image/delete", {"house_id": house_id, "url": "/media/" + file}))
+        self.assertFalse(os.path.exists(os.path.join(media, file)))
+        r = self.stack.client().get("/media/" + file)
+        self.assertEqual(r.status, 404)
+        self.assertPicture("/media/" + siblings[0])
+        self.assertPicture("/media/" + siblings[-1])
 
 
 if __name__ == "__main__":
