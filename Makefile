@@ -39,7 +39,7 @@ FUZZ_TARGETS := $(sort $(basename $(notdir $(filter-out tests/fuzz/replay.cpp,$(
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test unit asan fuzz fuzz-targets clean format help bench install uninstall
+.PHONY: all deps run test unit asan fuzz fuzz-targets fuzz-coverage clean format help bench install uninstall
 all: $(IHOMED)
 
 help:
@@ -49,6 +49,7 @@ help:
 	@echo "make asan       the same tests against an ASan/UBSan build (in build-asan/)"
 	@echo "make fuzz       build the libFuzzer targets (clang, ASan/UBSan, in build-fuzz/) and run each"
 	@echo "                for FUZZ_SECONDS (default 60); installs clang when missing"
+	@echo "make fuzz-coverage  which lines of the parsers the fuzz corpora reach (clang source coverage)"
 	@echo "make bench      wrk the API endpoints against nginx and libfcgi ceilings; writes bench/results.md"
 	@echo "make deps       install missing Debian packages (apt-get; sudo when not root)"
 	@echo "make format     clang-format the C++ sources"
@@ -128,6 +129,16 @@ fuzz:
 	       -fsanitize-ignorelist=tests/fuzz/ubsan-ignorelist.txt" fuzz-targets
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz build-fuzz/fuzzer $(FUZZ_TARGETS)
 
+# Source coverage of the parsers reached by the corpora: the replay binaries
+# built with clang's -fprofile-instr-generate in build-fuzz-cov/, then
+# tests/fuzz/coverage (llvm-profdata, llvm-cov) prints one line per parser file.
+FUZZ_COV_FLAGS := BUILD=build-fuzz-cov CXX=clang++ OPT="-O0 -g" \
+  WARNINGS="-Wall -Wextra -Wno-ambiguous-reversed-operator" SAN="-fprofile-instr-generate -fcoverage-mapping"
+fuzz-coverage:
+	@scripts/install-deps --fuzz
+	$(MAKE) $(FUZZ_COV_FLAGS) $(FUZZ_TARGETS:%=build-fuzz-cov/fuzz/%)
+	tests/fuzz/coverage build-fuzz-cov/fuzz
+
 # Own stack and data set in build/bench-var; installs wrk when missing.
 bench: $(IHOMED)
 	IHOMED=$(IHOMED) scripts/ihome-bench
@@ -136,7 +147,7 @@ format:
 	clang-format -i $$(find src include tests/unit -name '*.cpp' -o -name '*.h')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-fuzz-cov
 
 # ----- install / uninstall (docs/operations.md) ---------------------------------
 # `make install` copies; run as root without DESTDIR it also creates the

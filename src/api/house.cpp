@@ -41,7 +41,6 @@ namespace ihome {
 
 namespace {
 
-constexpr int kCatalogTtl = 3600;
 constexpr int kInfoTtl = 3600;
 constexpr int kIndexTtl = 600;
 constexpr int64_t kMaxImages = 20;

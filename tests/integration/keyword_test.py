@@ -136,6 +136,16 @@ class Hostile(KeywordCase):
         self.assertEqual(self.found("🏠海景"), self.names("emoji"))
         self.assertEqual(self.found("🏡"), set())
 
+    def test_u_e000_matches_as_written(self):
+        # The 2-character index ends each column with U+E000 (sql/005); a keyword holding it
+        # finds that character, not the end of a column (a finding of the `keyword` fuzz target).
+        house = make_house(make_user(STACK, verified=True), title="私\ue000用", address="某巷", district=16)
+        for dates in ({}, {"sd": "2027-09-01", "ed": "2027-09-03"}):
+            self.assertEqual(self.found("\ue000", **dates), {house}, dates)
+            self.assertEqual(self.found("私\ue000", **dates), {house}, dates)
+            self.assertEqual(self.found("室\ue000", **dates), set(), dates)   # 普通一居室 ends in 室
+            self.assertEqual(self.found("私\ue000用", **dates), {house}, dates)
+
     def test_32_code_points_pass_and_33_are_4103(self):
         self.assertEqual(self.found("海" * 32), set())
         self.assertEqual(self.found("🏠" * 32), set())

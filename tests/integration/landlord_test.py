@@ -15,6 +15,8 @@ wire format (CRLF, 75-octet folding on UTF-8 boundaries) is checked byte by byte
 import datetime
 import os
 import re
+import socket
+import time
 import unittest
 
 import harness
@@ -273,6 +275,34 @@ class IcalTest(ApiTestCase):
             access = f.read()
         self.assertIn("/api/house/ical?house_id=%d&token=" % house, access)
         self.assertNotIn(token, access)
+        self.assertNotIn(token, STACK.read_log_tail(100000))
+
+    def test_the_token_stays_out_of_nginx_error_lines(self):
+        # nginx's error lines quote the request line, token and all (no log_format
+        # there): a request refused by nginx itself (a declared body over
+        # client_max_body_size) is logged for any other URL, never for the feed.
+        house = make_house(self.owner)
+        token = re.match(TOKEN_URL_RE, self.url_of(self.owner, house)).group(2)
+        marker = "marker" + token[::-1]
+
+        def refused(path):
+            with socket.create_connection(("127.0.0.1", STACK.port), timeout=10) as s:
+                s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999\r\n"
+                           "Connection: close\r\n\r\n" % path).encode())
+                answer = b""
+                while not answer.endswith(b"}") and len(answer) < 65536:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+            return answer.split(b" ", 2)[1]
+
+        self.assertEqual(refused("/api/house/info?house_id=%d&token=%s" % (house, marker)), b"413")
+        self.assertEqual(refused("/api/house/ical?house_id=%d&token=%s" % (house, token)), b"413")
+        deadline = time.monotonic() + 5
+        while marker not in STACK.read_log_tail(100000) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn(marker, STACK.read_log_tail(100000), "nginx logs a request it refuses")
         self.assertNotIn(token, STACK.read_log_tail(100000))
 
     def test_owner_only(self):

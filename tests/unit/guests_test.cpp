@@ -81,6 +81,20 @@ TEST_CASE("keyword: substrings of title, address and area name, Latin case folde
   CHECK(t.find("不存在的词").empty());
 }
 
+TEST_CASE("keyword: U+E000, which ends each column in the 2-character index, is found like any other") {
+  // Found by the fuzz target `keyword` (tests/fuzz/corpus/keyword/finding_*).
+  GuestDb t;
+  int64_t a = t.house("甲\uE000乙", "某路1号", 1);
+  int64_t b = t.house("一二三", "四五六", 1);
+  CHECK(t.find("\uE000") == std::vector<int64_t>{a});
+  CHECK(t.find("甲\uE000") == std::vector<int64_t>{a});
+  CHECK(t.find("三\uE000").empty());      // not "三" at the end of a column
+  CHECK(t.find("六\uE000").empty());
+  CHECK(t.find("\uE000\uE000").empty());
+  CHECK(t.find("三") == std::vector<int64_t>{b});
+  CHECK(t.find("甲\uE000乙") == std::vector<int64_t>{a});  // 3 characters: the trigram index
+}
+
 TEST_CASE("keyword: the index follows edits of title, address and area") {
   GuestDb t;
   int64_t a = t.house("旧标题", "旧地址", 1);
