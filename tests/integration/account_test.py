@@ -8,15 +8,13 @@ other party's orders still readable, the mobile free to register again.
 One stack for the module, with no per-mobile SMS interval (the tests register a mobile and
 then ask it a reset code at once); the limits have their own stack at the end."""
 
-import datetime
 import os
 import sqlite3
-import struct
 import unittest
-import zlib
 
 import harness
-from harness import ApiTestCase, multipart, new_id_card, new_mobile, wrong_digits
+from guests import day
+from harness import ApiTestCase, make_png, multipart, new_id_card, new_mobile, wrong_digits
 
 STACK = None
 PASSWORD = "secret-pass-1"
@@ -31,23 +29,6 @@ def setUpModule():
 def tearDownModule():
     if STACK is not None:
         STACK.stop()
-
-
-def day(offset):
-    return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
-
-
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def make_png(width, height):
-    row = bytearray(b"\x00")
-    for x in range(width):
-        row += bytes(((x * 255) // max(width - 1, 1), 90, 160))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-            + png_chunk(b"IDAT", zlib.compress(bytes(row) * height, 6)) + png_chunk(b"IEND", b""))
 
 
 class AccountCase(ApiTestCase):

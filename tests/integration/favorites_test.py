@@ -6,8 +6,8 @@ its cache, and the limit and the count under concurrent adds and removes."""
 import unittest
 
 import harness
-from harness import ApiTestCase
-from guests import UNKNOWN_ID, make_house, make_user, run_together
+from harness import ApiTestCase, run_together
+from guests import UNKNOWN_ID, make_house, make_user
 
 STACK = None
 LIST_KEYS = {"house_id", "title", "price", "area_name", "address", "room_count", "order_count",

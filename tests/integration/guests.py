@@ -1,10 +1,13 @@
-"""Helpers shared by the suites of houses and orders (order_test, calendar_test,
-favorites_test, keyword_test, landlord_test, profile_test): users, houses and bookings made
-over HTTP, orders written straight into SQLite for states that would take many requests, and
-requests released together.  Not a test module itself."""
+"""Helpers shared by the suites that deal in houses and orders (order_test, calendar_test,
+landlord_test, house_test, listing_test and more): users, houses and bookings made over HTTP,
+orders written straight into SQLite for states that would take many requests, and the dates
+a booking takes.  Not a test module itself.
+
+day(), dates() and nights() live here rather than in harness.py because they are the dates
+of bookings (YYYY-MM-DD, counted from the server's local today), which only the suites that
+book or write orders use; harness.py stays the stack, HTTP and file plumbing any suite needs."""
 
 import datetime
-import threading
 import time
 
 import harness
@@ -57,6 +60,11 @@ def day(offset):
     return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
 
 
+def nights(start, end):
+    """How many nights a stay from `start` to `end` (YYYY-MM-DD) lasts."""
+    return (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
+
+
 def dates(start, end):
     """Every date in [start, end) as YYYY-MM-DD."""
     d, stop = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
@@ -68,29 +76,10 @@ def dates(start, end):
 
 
 def insert_order(stack, house_id, guest_id, start, end, status):
-    days = (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
+    days = nights(start, end)
     at = time.strftime("%Y-%m-%d %H:%M:%S")
     stack.db_execute(
         "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount,"
         " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (guest_id, house_id, start, end, days, 19900, days * 19900, status, at, at))
 
-
-def run_together(n, target):
-    """target(i) in n threads released together by a barrier; returns results or exceptions."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def body(i):
-        try:
-            barrier.wait(30)
-            results[i] = target(i)
-        except BaseException as e:  # noqa: BLE001 - reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results

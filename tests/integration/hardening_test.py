@@ -4,15 +4,13 @@ leaves no temp file behind for long (the next worker sweeps stale `.upload-*.tmp
 
 import os
 import signal
-import struct
 import subprocess
 import threading
 import time
 import unittest
-import zlib
 
 import harness
-from harness import ApiTestCase, multipart, new_mobile
+from harness import ApiTestCase, make_png, multipart, new_mobile
 
 STACK = None
 ADMIN = os.path.join(harness.REPO, "scripts", "ihome-admin")
@@ -26,19 +24,6 @@ def setUpModule():
 def tearDownModule():
     if STACK is not None:
         STACK.stop()
-
-
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def make_png(width, height):
-    row = bytearray(b"\x00")
-    for x in range(width):
-        row += bytes(((x * 255) // max(width - 1, 1), 90, 160))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-            + png_chunk(b"IDAT", zlib.compress(bytes(row) * height, 6)) + png_chunk(b"IEND", b""))
 
 
 def user():

@@ -5,7 +5,9 @@ temporary data dir on a free loopback port, waits for `$VAR/run/stack.env`, and 
 SIGTERM, checking that nothing it started is left running or listening.  `Client` is a small
 HTTP client with a cookie jar that follows the `_xsrf` / `X-XSRFToken` convention of API.md;
 `Memcached` speaks memcached's text protocol so tests can read the codes the server stores
-(API.md, "Observable state").  Python 3 standard library only.
+(API.md, "Observable state").  Below those, the fixtures any suite may want: request
+bodies, ids, threads released together, PNG files made byte by byte and a JPEG's size (the
+houses and orders of guests.py build on this module).  Python 3 standard library only.
 """
 
 import atexit
@@ -20,6 +22,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import tempfile
 import threading
@@ -27,6 +30,7 @@ import time
 import unittest
 import urllib.parse
 import uuid
+import zlib
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STACK_SCRIPT = os.path.join(REPO, "scripts", "ihome-stack")
@@ -778,3 +782,71 @@ def new_id_card():
     """A valid id card number never handed out before in this process."""
     born = datetime.date(1960, 1, 1) + datetime.timedelta(days=next(_id_card_counter))
     return id_card("110105" + born.strftime("%Y%m%d") + "002")
+
+
+# ----- requests released together -----------------------------------------------------------
+
+def run_together(n, target, before=None):
+    """target(i) in n threads released together by a barrier; returns their results, an
+    exception in place of the result of a thread that raised one.  before(i), when given,
+    runs in thread i ahead of the barrier (each thread's own preparation, concurrent but not
+    part of the race) and its result is handed on: target(i, before(i))."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def body(i):
+        try:
+            prepared = before(i) if before is not None else None
+            barrier.wait(60)
+            results[i] = target(i) if before is None else target(i, prepared)
+        except BaseException as e:  # noqa: BLE001 - reported by the caller
+            results[i] = e
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+# ----- image files made here, byte by byte ------------------------------------------------
+
+def png_chunk(kind, data):
+    """One PNG chunk: length, type, data, CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def make_png(width, height, shade=90, extra_chunks=(), rows=None, pixel=None, level=6):
+    """An RGB PNG, 8 bits a channel.  By default a horizontal gradient (red rising with x,
+    green `shade`, blue 160) with every row alike, cheap to build even when large;
+    `pixel(x, y)` -> (r, g, b) paints each pixel instead.  `extra_chunks`, (type, data)
+    pairs, stand between IHDR and IDAT; `rows` is how many rows of pixels IDAT holds
+    whatever the header says (rows=0: a header claiming pixels that never come); `level`
+    is zlib's."""
+    count = height if rows is None else rows
+    if pixel is None:
+        row = b"\x00" + b"".join(bytes(((x * 255) // max(width - 1, 1), shade, 160)) for x in range(width))
+        raw = row * count
+    else:
+        raw = b"".join(b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(width)) for y in range(count))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+    for kind, data in extra_chunks:
+        out += png_chunk(kind, data)
+    return out + png_chunk(b"IDAT", zlib.compress(raw, level)) + png_chunk(b"IEND", b"")
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's SOF segment."""
+    i = 2
+    while i < len(data):
+        if data[i] != 0xFF:
+            raise AssertionError("bad JPEG marker at %d" % i)
+        marker = data[i + 1]
+        length = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return w, h
+        i += 2 + length
+    raise AssertionError("no SOF segment")

@@ -8,19 +8,16 @@ Orders are written straight into SQLite (POST /api/order is another issue), alwa
 the first API answer that could cache what they change.  The module's tests share one
 stack, so each search test publishes in an area of its own (see AREA_* below)."""
 
-import datetime
 import math
 import os
-import signal
-import struct
 import time
 import unittest
 import urllib.parse
 import uuid
-import zlib
 
 import harness
-from harness import ApiTestCase, multipart, new_id_card, new_mobile
+from guests import make_user, nights
+from harness import ApiTestCase, jpeg_size, make_png, multipart, new_id_card
 
 STACK = None
 
@@ -69,38 +66,9 @@ INFO_KEYS = {"hid", "user_id", "user_name", "user_avatar", "title", "price", "ad
 INFO_KEYS |= {"favorite_count"}   # API.md Favourites (tests/integration/favorites_test.py)
 
 
-# ----- test files made here, byte by byte ---------------------------------------------
-
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def make_png(width, height):
-    """An RGB PNG: a horizontal gradient, every row alike (cheap to build even when large)."""
-    row = bytearray(b"\x00")
-    for x in range(width):
-        row += bytes(((x * 255) // max(width - 1, 1), 90, 160))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-            + png_chunk(b"IDAT", zlib.compress(bytes(row) * height, 6)) + png_chunk(b"IEND", b""))
-
+# ----- test files (harness.make_png) -----------------------------------------------------
 
 SMALL_PNG = make_png(16, 12)
-
-
-def jpeg_size(data):
-    """(width, height) from a JPEG's SOF segment."""
-    i = 2
-    while i < len(data):
-        if data[i] != 0xFF:
-            raise AssertionError("bad JPEG marker at %d" % i)
-        marker = data[i + 1]
-        length = struct.unpack(">H", data[i + 2:i + 4])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack(">HH", data[i + 5:i + 9])
-            return w, h
-        i += 2 + length
-    raise AssertionError("no SOF segment")
 
 
 # ----- request bodies -------------------------------------------------------------------
@@ -142,14 +110,7 @@ class HouseCase(ApiTestCase):
 
     # -- users ---------------------------------------------------------------------------
     def user(self, verified=True):
-        c = harness.Client(self.st)
-        c.mobile = new_mobile()
-        c.register_user(c.mobile)
-        if verified:
-            r = c.post("/api/profile/auth", {"real_name": "张三", "id_card": new_id_card()})
-            self.assertOk(r, "real-name verification of the test user")
-        c.user_id = c.check_login().json["data"]["user_id"]
-        return c
+        return make_user(self.st, verified)
 
     def anon(self):
         return harness.Client(self.st)
@@ -229,7 +190,7 @@ class HouseCase(ApiTestCase):
         return self.st.db_query("SELECT COALESCE(MAX(order_count), 0) FROM houses")[0][0]
 
     def insert_order(self, house_id, guest_id, start, end, status, comment=None, at=None):
-        days = (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
+        days = nights(start, end)
         at = at or time.strftime("%Y-%m-%d %H:%M:%S")
         self.st.db_execute(
             "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount,"
@@ -1121,19 +1082,7 @@ class MemcachedStopped(HouseCase):
         cls.owner_id = owner.user_id
         cls.hid = t.new_house(owner, house_body(title="停缓存", district=5, facility=[2, 4]))
         cls.url = t.add_image(owner, cls.hid)
-        pids = cls.st.pids_named("memcached")
-        if len(pids) != 1:
-            raise AssertionError("expected one memcached process, found %r" % cls.st.processes())
-        cls.memcached_pid = pids[0]
-        os.kill(cls.memcached_pid, signal.SIGSTOP)
-        cls.addClassCleanup(cls.resume)
-
-    @classmethod
-    def resume(cls):
-        try:
-            os.kill(cls.memcached_pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+        cls.addClassCleanup(cls.st.pause_memcached())
 
     def test_area_list_answers_from_sqlite(self):
         body = self.assertOk(self.anon().get("/api/house/area"))

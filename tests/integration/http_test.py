@@ -12,7 +12,7 @@ import time
 import unittest
 
 import harness
-from harness import ApiTestCase, new_mobile
+from harness import ApiTestCase, new_mobile, run_together
 
 STACK = None
 
@@ -25,25 +25,6 @@ def setUpModule():
 def tearDownModule():
     if STACK is not None:
         STACK.stop()
-
-
-def run_threads(n, target):
-    """Run target(i) in n threads released together; returns the results (or exceptions)."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def body(i):
-        try:
-            results[i] = target(i, barrier)
-        except BaseException as e:  # noqa: BLE001 - reported by the caller
-            results[i] = e
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 # ======================================================================================
@@ -377,13 +358,13 @@ class ConcurrencyTest(ApiTestCase):
         mobiles = [new_mobile() for _ in range(20)]
         clients = [self.stack.client() for _ in mobiles]
 
-        def one(i, barrier):
-            c = clients[i]
-            _r, code = c.send_smscode(mobiles[i])
-            barrier.wait(60)
-            return c.register(mobiles[i], code, "secret-pass-%d" % i)
+        def code(i):
+            return clients[i].send_smscode(mobiles[i])[1]
 
-        results = run_threads(20, one)
+        def one(i, code):
+            return clients[i].register(mobiles[i], code, "secret-pass-%d" % i)
+
+        results = run_together(20, one, before=code)
         for i, r in enumerate(results):
             self.assertIsInstance(r, harness.Response, "thread %d: %r" % (i, r))
             self.assertJsonAnswer(r, 200, 0, "thread %d" % i)
@@ -402,11 +383,10 @@ class ConcurrencyTest(ApiTestCase):
         for c in clients:
             c.ensure_xsrf()
 
-        def one(i, barrier):
-            barrier.wait(60)
+        def one(i):
             return clients[i].register(mobile, code, "racer-pass-%d" % i)
 
-        results = run_threads(10, one)
+        results = run_together(10, one)
         for i, r in enumerate(results):
             self.assertIsInstance(r, harness.Response, "thread %d: %r" % (i, r))
             self.assertIsInstance(r.json, dict, "thread %d: %s" % (i, r.describe()))
@@ -435,12 +415,11 @@ class ConcurrencyTest(ApiTestCase):
         for c in clients:
             c.ensure_xsrf()
 
-        def one(i, barrier):
-            barrier.wait(60)
+        def one(i):
             return clients[i].post("/api/smscode", {"mobile": mobiles[i], "image_code_id": codeid,
                                                     "image_code_text": text})
 
-        results = run_threads(10, one)
+        results = run_together(10, one)
         for i, r in enumerate(results):
             self.assertIsInstance(r, harness.Response, "thread %d: %r" % (i, r))
             self.assertIsInstance(r.json, dict, "thread %d: %s" % (i, r.describe()))
@@ -458,13 +437,12 @@ class ConcurrencyTest(ApiTestCase):
         clients = [self.stack.client() for _ in range(10)]
         codes = [c.get_imagecode() for c in clients]
 
-        def one(i, barrier):
-            barrier.wait(60)
+        def one(i):
             codeid, text = codes[i]
             return clients[i].post("/api/smscode", {"mobile": mobile, "image_code_id": codeid,
                                                     "image_code_text": text})
 
-        results = run_threads(10, one)
+        results = run_together(10, one)
         for i, r in enumerate(results):
             self.assertIsInstance(r, harness.Response, "thread %d: %r" % (i, r))
             self.assertIsInstance(r.json, dict, "thread %d: %s" % (i, r.describe()))
@@ -481,11 +459,10 @@ class ConcurrencyTest(ApiTestCase):
         for c in clients:
             c.ensure_xsrf()
 
-        def one(i, barrier):
-            barrier.wait(60)
+        def one(i):
             return clients[i].login(mobile, "wrong-pass-%d" % i)
 
-        results = run_threads(10, one)
+        results = run_together(10, one)
         for i, r in enumerate(results):
             self.assertIsInstance(r, harness.Response, "thread %d: %r" % (i, r))
             self.assertIn((r.status, r.errno), ((200, 4106), (429, 4201)), r.describe())
@@ -500,11 +477,10 @@ class ConcurrencyTest(ApiTestCase):
             c.ensure_xsrf()
         wrong = ["%06d" % ((int(code) + 1 + i) % 1000000) for i in range(10)]
 
-        def one(i, barrier):
-            barrier.wait(60)
+        def one(i):
             return clients[i].register(mobile, wrong[i], "secret-pass-1")
 
-        results = run_threads(10, one)
+        results = run_together(10, one)
         for i, r in enumerate(results):
             self.assertIsInstance(r, harness.Response, "thread %d: %r" % (i, r))
             self.assertIn(r.errno, (4002, 4004), r.describe())
@@ -553,21 +529,9 @@ class MemcachedHungTest(ApiTestCase):
         cls.session_id = cls.user.cookies["session_id"]
         cls.anon = cls.stack.client()
         cls.anon.ensure_xsrf()
-        pids = cls.stack.pids_named("memcached")
-        if len(pids) != 1:
-            raise AssertionError("expected one memcached process, found %r"
-                                 % cls.stack.processes())
-        cls.memcached_pid = pids[0]
         cls.ihomed_pids = cls.stack.pids_named("ihomed")
-        os.kill(cls.memcached_pid, signal.SIGSTOP)
-        cls.addClassCleanup(cls.resume)
-
-    @classmethod
-    def resume(cls):
-        try:
-            os.kill(cls.memcached_pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
+        cls.addClassCleanup(cls.stack.pause_memcached())
+        cls.memcached_pid = cls.stack.pids_named("memcached")[0]  # one test resumes it a while
 
     def test_health_is_503_naming_cache_when_memcached_does_not_answer(self):
         r = self.anon.get("/api/health")

@@ -21,7 +21,7 @@ import unittest
 
 import harness
 from harness import ApiTestCase
-from guests import make_user
+from guests import UNKNOWN_ID, day, make_house, make_user, nights
 
 try:
     import icalendar
@@ -41,33 +41,19 @@ def tearDownModule():
         STACK.stop()
 
 
-UNKNOWN_ID = 2147483647
 TOKEN_URL_RE = r"^/api/house/ical\?house_id=(\d+)&token=([A-Za-z0-9_-]{32})$"
-
-
-def day(offset):
-    return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
-
-
-def make_house(owner, title="整租·一居室", price="199"):
-    r = owner.post("/api/house/newhouse", {
-        "title": title, "price": price, "district": 1, "address": "东城区东四北大街1号",
-        "room_count": 1, "acreage": 30, "house_capacity": 2, "min_days": 1, "max_days": 0,
-        "facility": [1]})
-    assert r.errno == 0, r
-    return r.json["house_id"]
 
 
 def insert_stay(guest_id, house_id, start, end, price_fen, status):
     """A stay written directly into SQLite (past dates cannot be booked through the API)."""
-    nights = (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
+    n = nights(start, end)
     conn = __import__("sqlite3").connect(STACK.db, timeout=10)
     try:
         with conn:
             cur = conn.execute(
                 "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (guest_id, house_id, start, end, nights, price_fen, nights * price_fen, status))
+                (guest_id, house_id, start, end, n, price_fen, n * price_fen, status))
             return cur.lastrowid
     finally:
         conn.close()

@@ -6,16 +6,14 @@ giving a booking a half-edited house.
 
 One stack with 4 workers for the module."""
 
-import datetime
 import os
-import struct
 import threading
 import time
 import unittest
-import zlib
 
 import harness
-from harness import ApiTestCase, multipart, new_id_card, new_mobile
+from guests import day, make_user
+from harness import ApiTestCase, make_png, multipart
 
 STACK = None
 UNKNOWN_HOUSE = 2147483647
@@ -32,23 +30,6 @@ def tearDownModule():
         STACK.stop()
 
 
-def day(offset):
-    return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
-
-
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def make_png(width, height, shade=90):
-    row = bytearray(b"\x00")
-    for x in range(width):
-        row += bytes(((x * 255) // max(width - 1, 1), shade, 160))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-            + png_chunk(b"IDAT", zlib.compress(bytes(row) * height, 6)) + png_chunk(b"IEND", b""))
-
-
 def house_body(**over):
     body = {"title": "管理测试房", "price": "100", "district": AREA, "address": "平谷区府前街1号",
             "room_count": 2, "acreage": 60, "house_unit": "两室一厅", "house_capacity": 3,
@@ -63,13 +44,7 @@ class ListingCase(ApiTestCase):
         return STACK
 
     def user(self, verified=True):
-        c = harness.Client(self.st)
-        c.mobile = new_mobile()
-        c.register_user(c.mobile)
-        if verified:
-            self.assertOk(c.post("/api/profile/auth", {"real_name": "王五", "id_card": new_id_card()}))
-        c.user_id = c.check_login().json["data"]["user_id"]
-        return c
+        return make_user(self.st, verified)
 
     def house(self, owner, **over):
         r = owner.post("/api/house/newhouse", house_body(**over))

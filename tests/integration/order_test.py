@@ -14,16 +14,14 @@ import os
 import random
 import signal
 import sqlite3
-import struct
 import threading
 import time
 import unittest
 import uuid
-import zlib
 
 import harness
-from harness import ApiTestCase, multipart
-from guests import book, make_house, make_user, run_together
+from guests import UNKNOWN_ID, book, day, make_house, make_user, nights
+from harness import ApiTestCase, make_png, multipart, run_together
 
 STACK = None
 
@@ -38,39 +36,15 @@ def tearDownModule():
         STACK.stop()
 
 
-ACTIVE = ("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE")
 ORDER_KEYS = {"order_id", "house_id", "title", "img_url", "start_date", "end_date", "ctime",
               "days", "amount", "status", "comment"}
 TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 MEDIA_URL_RE = r"^/media/[A-Za-z0-9_-]{43}\.jpg$"
-UNKNOWN_ID = 2147483647
 AREA_DEFAULT = 1
 AREA_SEARCH = 13          # only the search test publishes here
 
 
 # ----- small helpers ----------------------------------------------------------------------
-
-def day(offset):
-    """Today (the local date, as the server sees it) plus `offset` days, YYYY-MM-DD."""
-    return (datetime.date.today() + datetime.timedelta(days=offset)).isoformat()
-
-
-def nights(start, end):
-    return (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
-
-
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def make_png(width, height):
-    row = bytearray(b"\x00")
-    for x in range(width):
-        row += bytes(((x * 255) // max(width - 1, 1), 90, 160))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-            + png_chunk(b"IDAT", zlib.compress(bytes(row) * height, 6)) + png_chunk(b"IEND", b""))
-
 
 def proc_age(pid):
     """Seconds since process `pid` started, or None when it is gone."""

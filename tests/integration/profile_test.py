@@ -6,11 +6,10 @@ import stat
 import struct
 import unittest
 import uuid
-import zlib
 
 import guests
 import harness
-from harness import ApiTestCase, id_card, multipart, new_mobile
+from harness import ApiTestCase, id_card, jpeg_size, multipart, new_mobile
 
 STACK = None
 UPLOAD_MAX = 1 << 20  # this module's stack accepts 1 MiB images, to test the limit cheaply
@@ -28,23 +27,12 @@ def tearDownModule():
 
 # ----- test files made here, byte by byte ---------------------------------------------
 
-def png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def make_png(width, height, extra_chunks=(), rows=None):
-    """An RGB PNG (a gradient) with optional extra chunks before IDAT."""
-    raw = bytearray()
-    for y in range(height if rows is None else rows):
-        raw.append(0)
-        for x in range(width):
-            raw += bytes(((x * 255) // max(width - 1, 1), (y * 255) // max(height - 1, 1), 128))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-    for kind, data in extra_chunks:
-        out += png_chunk(kind, data)
-    out += png_chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + png_chunk(b"IEND", b"")
-    return out
+def make_png(width, height, **kw):
+    """harness.make_png painted as this module's avatars always were: red rising across,
+    green rising down, blue 128, at zlib's level 9."""
+    def pixel(x, y):
+        return (x * 255) // max(width - 1, 1), (y * 255) // max(height - 1, 1), 128
+    return harness.make_png(width, height, pixel=pixel, level=9, **kw)
 
 
 def exif_with_gps():
@@ -61,21 +49,6 @@ def exif_with_gps():
     # GPS IFD: GPSLatitudeRef 'N'.
     gps = struct.pack("<H", 1) + struct.pack("<HHI4s", 0x0001, 2, 2, b"N\x00\x00\x00") + struct.pack("<I", 0)
     return b"II*\x00" + struct.pack("<I", ifd0_offset) + ifd0 + make + gps
-
-
-def jpeg_size(data):
-    """(width, height) from a JPEG's SOF segment."""
-    i = 2
-    while i < len(data):
-        if data[i] != 0xFF:
-            raise AssertionError("bad JPEG marker at %d" % i)
-        marker = data[i + 1]
-        length = struct.unpack(">H", data[i + 2:i + 4])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack(">HH", data[i + 5:i + 9])
-            return w, h
-        i += 2 + length
-    raise AssertionError("no SOF segment")
 
 
 def jpeg_app_segments(data):

@@ -6,19 +6,17 @@ expires;
 the micro-cache never gives one visitor's answer to another and never keeps an answer that
 sets a cookie; the search through the workers' availability index agrees with SQLite's."""
 
-import datetime
 import os
 import random
 import re
 import signal
-import struct
 import time
 import unittest
 import urllib.request
-import zlib
 
 import harness
-from harness import ApiTestCase, new_id_card, new_mobile
+from guests import day, make_user
+from harness import ApiTestCase
 
 STACK = None
 WORKERS = 2
@@ -35,17 +33,9 @@ def tearDownModule():
         STACK.stop()
 
 
-def day(n):
-    return (datetime.date.today() + datetime.timedelta(days=n)).isoformat()
-
-
 def make_png(width, height):
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    row = b"\x00" + b"".join(bytes(((x * 7) % 256, 90, 160)) for x in range(width))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * height, 6))
-            + chunk(b"IEND", b""))
+    """harness.make_png with the stripes this module's images always had."""
+    return harness.make_png(width, height, pixel=lambda x, _y: ((x * 7) % 256, 90, 160))
 
 
 class ReadPathCase(ApiTestCase):
@@ -54,14 +44,7 @@ class ReadPathCase(ApiTestCase):
         return STACK
 
     def user(self, verified=False):
-        c = harness.Client(self.st)
-        c.mobile = new_mobile()
-        c.register_user(c.mobile)
-        if verified:
-            self.assertOk(c.post("/api/profile/auth", {"real_name": "张三", "id_card": new_id_card()}))
-        c.user_id = c.check_login().json["data"]["user_id"]
-        c.ensure_xsrf()
-        return c
+        return make_user(self.st, verified)
 
     def anon(self):
         c = harness.Client(self.st)

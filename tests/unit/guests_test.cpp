@@ -3,10 +3,8 @@
 // expansion across month, year and leap-day boundaries, and the
 // favourites' limit and idempotence.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,29 +16,17 @@
 #include "ihome/store/houses.h"
 #include "ihome/store/keyword.h"
 #include "ihome/store/users.h"
+#include "temp_db.h"
 
 using namespace ihome;
 
 namespace {
-struct GuestDb {
-  std::string dir;
-  std::unique_ptr<Db> db;
+struct GuestDb : test::TempDb {
   int64_t owner = 0;
-  GuestDb() {
-    char tmpl[] = "/tmp/ihome-guests-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto opened = Db::open(dir + "/test.db", 1000);
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
-    REQUIRE(migrate(*db).ok());
+  GuestDb() : TempDb("guests") {
     auto id = Users(*db).create("13800138000", "owner", "h");
     REQUIRE(id.ok());
     owner = *id;
-  }
-  ~GuestDb() {
-    db.reset();
-    std::string cmd = "rm -rf '" + dir + "'";
-    (void)std::system(cmd.c_str());
   }
   int64_t house(const std::string& title, const std::string& address, int64_t area = 1) {
     NewHouse h;

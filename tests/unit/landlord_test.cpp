@@ -2,35 +2,17 @@
 // year summary's night-by-night arithmetic (month ends, 29 February, year
 // ends, statuses that do not count) and the calendar tokens.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "ihome/store/db.h"
 #include "ihome/store/landlord.h"
+#include "temp_db.h"
 
 using namespace ihome;
 
 namespace {
-struct TempDb {
-  std::string dir;
-  std::unique_ptr<Db> db;
-  TempDb() {
-    char tmpl[] = "/tmp/ihome-landlord-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto opened = Db::open(dir + "/test.db", 1000);
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
-    REQUIRE(migrate(*db).ok());
-  }
-  ~TempDb() {
-    db.reset();
-    std::string cmd = "rm -rf '" + dir + "'";
-    (void)std::system(cmd.c_str());
-  }
-  void exec(const std::string& sql) { REQUIRE(db->exec(sql).ok()); }
-};
+using test::TempDb;
 
 // Landlord 1 (houses 1, 2, 3), landlord 2 (house 4), guest 3.
 void seed(TempDb& t) {
@@ -58,7 +40,7 @@ void seed(TempDb& t) {
 }  // namespace
 
 TEST_CASE("landlord summary: nights in their own month, leap year, year ends, accepted stays only") {
-  TempDb t;
+  TempDb t("landlord");
   seed(t);
   Landlords landlords(*t.db);
   auto y = landlords.year_summary(1, 2024);
@@ -96,7 +78,7 @@ TEST_CASE("landlord summary: nights in their own month, leap year, year ends, ac
 }
 
 TEST_CASE("calendar tokens: made once, compared exactly, replaced by a reset") {
-  TempDb t;
+  TempDb t("landlord");
   seed(t);
   Landlords landlords(*t.db);
   auto none = landlords.ical_token_matches(1, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
@@ -127,7 +109,7 @@ TEST_CASE("calendar tokens: made once, compared exactly, replaced by a reset") {
 }
 
 TEST_CASE("calendar stays: holding statuses only, ending on the given day or later") {
-  TempDb t;
+  TempDb t("landlord");
   seed(t);
   Landlords landlords(*t.db);
   auto stays = landlords.calendar_stays(1, "2024-03-02");

@@ -3,9 +3,7 @@
 // (src/api/house_fields.cpp), and the store's edit / status / image / close
 // operations against a real SQLite file.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "ihome/api/house_fields.h"
@@ -14,6 +12,7 @@
 #include "ihome/store/houses.h"
 #include "ihome/store/orders.h"
 #include "ihome/store/users.h"
+#include "temp_db.h"
 
 using namespace ihome;
 
@@ -25,51 +24,8 @@ Params json(std::string_view body) {
   return *p;
 }
 
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<Db> db;
-  int64_t landlord = 0, guest = 0, house = 0;
-  Fixture() {
-    char tmpl[] = "/tmp/ihome-manage-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto opened = Db::open(dir + "/t.db", 1000);
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
-    REQUIRE(migrate(*db).ok());
-    Users users(*db);
-    landlord = *users.create("13800000001", "landlord", "h");
-    guest = *users.create("13800000002", "guest", "h");
-    NewHouse h;
-    h.user_id = landlord;
-    h.area_id = 1;
-    h.title = "小屋";
-    h.price = 10000;
-    h.address = "路1号";
-    h.min_days = 2;
-    h.max_days = 5;
-    h.facilities = {1, 2};
-    house = *Houses(*db).create(h);
-  }
-  ~Fixture() {
-    db.reset();
-    (void)std::system(("rm -rf '" + dir + "'").c_str());
-  }
-  int64_t scalar(std::string_view sql) {
-    auto s = db->prepare(sql);
-    REQUIRE(s.ok());
-    auto row = s->step();
-    REQUIRE(row.ok());
-    REQUIRE(*row);
-    return s->int64(0);
-  }
-  std::string text(std::string_view sql) {
-    auto s = db->prepare(sql);
-    REQUIRE(s.ok());
-    auto row = s->step();
-    REQUIRE(row.ok());
-    REQUIRE(*row);
-    return s->is_null(0) ? "NULL" : s->text(0);
-  }
+struct Fixture : test::HouseDb {
+  Fixture() : HouseDb("manage", 10000, {1, 2}) {}
 };
 
 }  // namespace

@@ -2,9 +2,7 @@
 // machine, and booking against a real SQLite file — overlap rules, amounts,
 // min/max nights, and that a refused step leaves nothing behind.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "ihome/core/date.h"
@@ -12,6 +10,7 @@
 #include "ihome/store/houses.h"
 #include "ihome/store/orders.h"
 #include "ihome/store/users.h"
+#include "temp_db.h"
 
 using namespace ihome;
 
@@ -45,44 +44,14 @@ TEST_CASE("order status: the allowed transitions of API.md and no others") {
 }
 
 namespace {
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<Db> db;
-  int64_t landlord = 0, guest = 0, other = 0, house = 0;
-  Fixture() {
-    char tmpl[] = "/tmp/ihome-orders-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto opened = Db::open(dir + "/t.db", 1000);
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
-    REQUIRE(migrate(*db).ok());
-    Users users(*db);
-    landlord = *users.create("13800000001", "landlord", "h");
-    guest = *users.create("13800000002", "guest", "h");
-    other = *users.create("13800000003", "other", "h");
-    NewHouse h;
-    h.user_id = landlord;
-    h.area_id = 1;
-    h.title = "小屋";
-    h.price = 29850;
-    h.address = "路1号";
-    h.min_days = 2;
-    h.max_days = 5;
-    h.facilities = {1, 3};
-    house = *Houses(*db).create(h);
-  }
-  ~Fixture() {
-    db.reset();
-    (void)std::system(("rm -rf '" + dir + "'").c_str());
+// HouseDb's landlord, guest and house, and a third user who books too.
+struct Fixture : test::HouseDb {
+  int64_t other = 0;
+  Fixture() : HouseDb("orders", 29850, {1, 3}) {
+    other = *Users(*db).create("13800000003", "other", "h");
   }
   Result<int64_t> book(int64_t user, const char* start, const char* end) {
     return Orders(*db).create(NewOrder{user, house, *parse_date(start), *parse_date(end)});
-  }
-  int64_t count(const std::string& sql) {
-    auto s = db->prepare(sql);
-    REQUIRE(s.ok());
-    REQUIRE(*s->step());
-    return s->int64(0);
   }
 };
 }  // namespace
@@ -91,8 +60,8 @@ TEST_CASE("booking: amount is nights times price, and the nights are held") {
   Fixture f;
   auto id = f.book(f.guest, "2030-01-10", "2030-01-13");
   REQUIRE(id.ok());
-  CHECK(f.count("SELECT amount FROM orders WHERE id = " + std::to_string(*id)) == 3 * 29850);
-  CHECK(f.count("SELECT days FROM orders WHERE id = " + std::to_string(*id)) == 3);
+  CHECK(f.scalar("SELECT amount FROM orders WHERE id = " + std::to_string(*id)) == 3 * 29850);
+  CHECK(f.scalar("SELECT days FROM orders WHERE id = " + std::to_string(*id)) == 3);
   auto clash = f.book(f.other, "2030-01-12", "2030-01-14");
   REQUIRE_FALSE(clash.ok());
   CHECK(clash.error().code == Errno::kDataErr);
@@ -100,7 +69,7 @@ TEST_CASE("booking: amount is nights times price, and the nights are held") {
   CHECK(f.book(f.other, "2030-01-13", "2030-01-15").ok());
   CHECK(f.book(f.other, "2030-01-08", "2030-01-10").ok());
   CHECK_FALSE(f.book(f.other, "2030-01-09", "2030-01-11").ok());
-  CHECK(f.count("SELECT count(*) FROM orders") == 3);
+  CHECK(f.scalar("SELECT count(*) FROM orders") == 3);
 }
 
 TEST_CASE("booking: own house, unknown house and nights outside min/max are refused, writing nothing") {
@@ -117,7 +86,7 @@ TEST_CASE("booking: own house, unknown house and nights outside min/max are refu
   auto long_stay = f.book(f.guest, "2030-02-01", "2030-02-07");
   REQUIRE_FALSE(long_stay.ok());
   CHECK(long_stay.error().code == Errno::kParamErr);
-  CHECK(f.count("SELECT count(*) FROM orders") == 0);
+  CHECK(f.scalar("SELECT count(*) FROM orders") == 0);
 }
 
 TEST_CASE("life cycle: roles and statuses are enforced; comment completes and counts in one step") {
@@ -141,7 +110,7 @@ TEST_CASE("life cycle: roles and statuses are enforced; comment completes and co
   REQUIRE_FALSE(stranger.ok());
   CHECK(stranger.error().code == Errno::kRoleErr);
   REQUIRE(orders.act(id, f.guest, OrderAction::kComment, "很好").ok());
-  CHECK(f.count("SELECT order_count FROM houses WHERE id = " + std::to_string(f.house)) == 1);
+  CHECK(f.scalar("SELECT order_count FROM houses WHERE id = " + std::to_string(f.house)) == 1);
   auto detail = Houses(*f.db).detail(f.house);
   REQUIRE(detail.ok());
   REQUIRE((*detail)->comments.size() == 1);

@@ -18,8 +18,11 @@
 #include "ihome/store/houses.h"
 #include "ihome/store/keyword.h"
 #include "ihome/store/local_cache.h"
+#include "temp_db.h"
 
 using namespace ihome;
+using test::exec;
+using test::scalar;
 
 namespace {
 
@@ -40,17 +43,6 @@ struct TempDir {
     return std::move(db.value());
   }
 };
-
-void exec(Db& db, const std::string& sql) { REQUIRE(db.exec(sql).ok()); }
-
-int64_t scalar(Db& db, const std::string& sql) {
-  auto s = db.prepare(sql);
-  REQUIRE(s.ok());
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->int64(0);
-}
 
 void add_users(Db& db) {
   exec(db,

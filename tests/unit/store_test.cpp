@@ -1,49 +1,18 @@
 // Unit tests of src/store against a real SQLite file in a temp dir:
 // pragmas, migrations, transactions and the users repository.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "ihome/store/db.h"
 #include "ihome/store/users.h"
+#include "temp_db.h"
 
 using namespace ihome;
-
-namespace {
-struct TempDb {
-  std::string dir;
-  std::string path;
-  std::unique_ptr<Db> db;
-  TempDb() {
-    char tmpl[] = "/tmp/ihome-db-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/test.db";
-    auto opened = Db::open(path, 1000);
-    REQUIRE(opened.ok());
-    db = std::move(opened.value());
-    REQUIRE(migrate(*db).ok());
-  }
-  ~TempDb() {
-    db.reset();
-    std::string cmd = "rm -rf '" + dir + "'";
-    (void)std::system(cmd.c_str());
-  }
-};
-
-int64_t scalar(Db& db, std::string_view sql) {
-  auto s = db.prepare(sql);
-  REQUIRE(s.ok());
-  auto row = s->step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return s->int64(0);
-}
-}  // namespace
+using test::scalar;
 
 TEST_CASE("db: WAL mode, foreign keys on, every migration applied") {
-  TempDb t;
+  test::TempDb t("db");
   auto mode = t.db->prepare("PRAGMA journal_mode");
   REQUIRE(mode.ok());
   REQUIRE(*mode->step());
@@ -53,7 +22,7 @@ TEST_CASE("db: WAL mode, foreign keys on, every migration applied") {
 }
 
 TEST_CASE("db: migrating twice changes nothing") {
-  TempDb t;
+  test::TempDb t("db");
   CHECK(migrate(*t.db).ok());
   CHECK(scalar(*t.db, "SELECT count(*) FROM sqlite_schema WHERE name = 'users'") == 1);
 }
@@ -63,7 +32,7 @@ TEST_CASE("db: migrations are numbered in strictly increasing order") {
 }
 
 TEST_CASE("db: a transaction not committed is rolled back") {
-  TempDb t;
+  test::TempDb t("db");
   {
     auto tx = Transaction::begin(*t.db);
     REQUIRE(tx.ok());
@@ -82,7 +51,7 @@ TEST_CASE("db: a transaction not committed is rolled back") {
 }
 
 TEST_CASE("users: create and find by mobile and id; a taken mobile is DATAEXIST") {
-  TempDb t;
+  test::TempDb t("db");
   Users users(*t.db);
   auto id = users.create("13800138000", "13800138000", "hash");
   REQUIRE(id.ok());
@@ -105,7 +74,7 @@ TEST_CASE("users: create and find by mobile and id; a taken mobile is DATAEXIST"
 }
 
 TEST_CASE("db: a statement reused after an early exit starts clean (reset on release)") {
-  TempDb t;
+  test::TempDb t("db");
   Users users(*t.db);
   REQUIRE(users.create("13800138000", "a", "h").ok());
   REQUIRE(users.create("13800138001", "b", "h").ok());
@@ -118,7 +87,7 @@ TEST_CASE("db: a statement reused after an early exit starts clean (reset on rel
 }
 
 TEST_CASE("db: a writer blocked past the busy timeout gets DBERR with HTTP 503") {
-  TempDb t;
+  test::TempDb t("db");
   auto other = Db::open(t.path, 50);
   REQUIRE(other.ok());
   auto tx = Transaction::begin(*t.db);  // holds the write lock
