@@ -305,6 +305,31 @@ class IcalTest(ApiTestCase):
         self.assertIn(marker, STACK.read_log_tail(100000), "nginx logs a request it refuses")
         self.assertNotIn(token, STACK.read_log_tail(100000))
 
+    def test_the_token_stays_out_of_nginx_error_lines_while_ihomed_is_away(self):
+        # ihomed stopped or restarting: its socket file is gone, and nginx logs the failed
+        # connect() (ENOENT, like EACCES) at level crit, request line and all.  Calendar
+        # apps keep polling the feed meanwhile; its token must not land in the log then
+        # either.  The socket is moved away for a moment, then back.
+        house = make_house(self.owner)
+        token = re.match(TOKEN_URL_RE, self.url_of(self.owner, house)).group(2)
+        marker = "marker" + token[::-1]
+        sock = os.path.join(STACK.var, "run", "ihomed.sock")
+        away = sock + ".away"
+        os.rename(sock, away)
+        try:
+            info = harness.Client(STACK).get("/api/house/info?house_id=%d&token=%s" % (house, marker))
+            ical = harness.Client(STACK).get("/api/house/ical?house_id=%d&token=%s" % (house, token))
+        finally:
+            os.rename(away, sock)
+        self.assertEqual((info.status, ical.status), (503, 503))
+        deadline = time.monotonic() + 5
+        while marker not in STACK.read_log_tail(100000) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn(marker, STACK.read_log_tail(100000), "nginx logs a failed connect()")
+        self.assertNotIn(token, STACK.read_log_tail(100000))
+        self.assertEqual(harness.Client(STACK).get("/api/house/ical?house_id=%d&token=%s"
+                                                   % (house, token)).status, 200)
+
     def test_owner_only(self):
         for path, send in (("/api/house/ical_url", lambda c, b: c.get("/api/house/ical_url", b)),
                            ("/api/house/ical_url/reset", lambda c, b: c.post("/api/house/ical_url/reset", b))):
