@@ -8,9 +8,9 @@
 // as a hex token, so a 2-character keyword is one token and a 1-character
 // one a token prefix.  Either way the keyword reaches FTS5 only as a quoted
 // string or hex digits: no operator, wildcard or quote of it is ever read
-// as query syntax.  U+E000 ends each column in house_bigrams, so a 1-2
-// character keyword holding it is looked for column by column instead
-// (instr(), a scan: nobody types that private-use character).
+// as query syntax.  U+001F ends each column in house_bigrams (sql/009), a
+// control character no keyword or house text can hold, so no window a
+// keyword can ask for crosses two columns.
 #include "ihome/store/keyword.h"
 
 #include "ihome/core/text.h"
@@ -46,22 +46,7 @@ std::string bigram_query(std::string_view text) {
   return out;
 }
 
-namespace {
-// sql/005_guests.sql's column end in house_bigrams, U+E000 in UTF-8.
-constexpr std::string_view kColumnEnd = "\xEE\x80\x80";
-
-bool scanned(const Keyword& keyword) {
-  return keyword.code_points < kTrigramMin && keyword.text.find(kColumnEnd) != std::string::npos;
-}
-}  // namespace
-
 const char* keyword_condition(const Keyword& keyword, bool as_filter) {
-  // Columns folded as house_bigrams folds them: title and address ASCII-lowered.
-  if (scanned(keyword))
-    return as_filter ? "AND +h.id IN (SELECT k.id FROM houses k JOIN areas ka ON ka.id = k.area_id "
-                       "WHERE instr(lower(k.title), ?7) OR instr(lower(k.address), ?7) OR instr(ka.name, ?7)) "
-                     : "AND h.id IN (SELECT k.id FROM houses k JOIN areas ka ON ka.id = k.area_id "
-                       "WHERE instr(lower(k.title), ?7) OR instr(lower(k.address), ?7) OR instr(ka.name, ?7)) ";
   if (keyword.code_points >= kTrigramMin)
     return as_filter ? "AND +h.id IN (SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7) "
                      : "AND h.id IN (SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7) ";
@@ -70,8 +55,7 @@ const char* keyword_condition(const Keyword& keyword, bool as_filter) {
 }
 
 void bind_keyword(Stmt& stmt, int param, const Keyword& keyword) {
-  if (scanned(keyword)) stmt.bind(param, ascii_lower(keyword.text));
-  else if (keyword.code_points >= kTrigramMin) stmt.bind(param, fts_phrase(keyword.text));
+  if (keyword.code_points >= kTrigramMin) stmt.bind(param, fts_phrase(keyword.text));
   else stmt.bind(param, bigram_query(keyword.text));
 }
 

@@ -95,6 +95,40 @@ TEST_CASE("keyword: U+E000, which ends each column in the 2-character index, is 
   CHECK(t.find("甲\uE000乙") == std::vector<int64_t>{a});  // 3 characters: the trigram index
 }
 
+TEST_CASE("keyword: migration 009 rebuilds the 2-character index of the houses already there") {
+  GuestDb t;
+  int64_t a = t.house("甲\uE000乙", "某路1号");
+  int64_t b = t.house("一二三", "四五六");
+  // Back to version 8: house_bigrams as sql/005 fills it, U+E000 ending each column.
+  std::string v5;
+  for (size_t i = 0; i < kMigrationCount; ++i)
+    if (kMigrations[i].version == 5) v5 = kMigrations[i].sql;
+  size_t from = v5.find("INSERT INTO house_bigrams (rowid, grams)");
+  size_t to = v5.find("CREATE TRIGGER houses_keywords_insert");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  t.exec("DROP TABLE house_bigrams");
+  t.exec("CREATE VIRTUAL TABLE house_bigrams USING fts5 (grams, content = '', detail = none, tokenize = 'ascii')");
+  t.exec(v5.substr(from, to - from));
+  t.exec("PRAGMA user_version = 8");
+  CHECK(t.find("三\uE000") == std::vector<int64_t>{b});  // the old column end, matched
+  CHECK(t.find("\uE000").empty());
+  REQUIRE(migrate(*t.db).ok());
+  CHECK(t.scalar("PRAGMA user_version") == 9);
+  CHECK(t.find("三\uE000").empty());
+  CHECK(t.find("\uE000") == std::vector<int64_t>{a});
+  CHECK(t.find("三") == std::vector<int64_t>{b});
+  CHECK(t.find("乙") == std::vector<int64_t>{a});
+  // The new triggers keep it current.
+  int64_t c = t.house("新\uE000", "某路3号");
+  CHECK(t.find("新\uE000") == std::vector<int64_t>{c});
+  t.exec("UPDATE houses SET title = '三' WHERE id = " + std::to_string(c));
+  CHECK(t.find("新\uE000").empty());
+  CHECK(t.find("三") == std::vector<int64_t>{b, c});
+  t.exec("DELETE FROM houses WHERE id = " + std::to_string(c));
+  CHECK(t.find("三") == std::vector<int64_t>{b});
+}
+
 TEST_CASE("keyword: the index follows edits of title, address and area") {
   GuestDb t;
   int64_t a = t.house("旧标题", "旧地址", 1);
