@@ -1,6 +1,7 @@
 """HSTS on every answer of the installed production site (nginx/ihome.conf and the snippets
 it includes): read from `nginx -T` — every location of the TLS server, named and internal
-ones included, ends up with `Strict-Transport-Security ... always` (a location with
+ones included, ends up with `Strict-Transport-Security ... always` and the server's other
+security headers (X-Content-Type-Options, Referrer-Policy, X-Frame-Options; a location with
 add_header of its own does not inherit the server's) — and then seen on the wire: nginx
 runs the installed site on free ports with a self-signed certificate, and pages, static
 files, media, API errors and nginx's own error answers each carry the header exactly once,
@@ -21,6 +22,8 @@ import install_test
 from opslib import KeptStack, describe, harness, have, apt_install, mkdtemp, run
 
 HSTS = "Strict-Transport-Security"
+SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                    ("X-Frame-Options", "DENY")]
 
 
 def tokenize(text):
@@ -183,6 +186,12 @@ class ProductionSiteHsts(unittest.TestCase):
             hsts = [h for h in headers if h[1] == HSTS]
             self.assertEqual(len(hsts), 1, "%s: %d Strict-Transport-Security headers" % (label, len(hsts)))
             self.assertEqual(hsts[0][-1], "always", label)
+            # The server's other security headers reach every answer too, nginx's own JSON
+            # errors included: a location with add_header of its own repeats them.
+            for name, value in SECURITY_HEADERS:
+                sent = [h for h in headers if h[1] == name]
+                self.assertEqual(len(sent), 1, "%s: %d %s headers" % (label, len(sent), name))
+                self.assertEqual(sent[0][2:], [value, "always"], label)
         # The value: two years, and nothing over plain HTTP.
         common = [t for n, t in files.items() if n.endswith("ihome-common.conf")][0]
         self.assertRegex(common, r'map \$scheme \$ihome_hsts \{\s*https "max-age=63072000";\s*default "";')
