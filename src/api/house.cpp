@@ -370,14 +370,19 @@ Result<std::vector<int64_t>> keyword_matches(Context& ctx, Db& db, const Keyword
   std::string key = "kw:" + keyword.text;
   std::vector<int64_t> ids;
   if (const std::string* packed = ctx.local().get(key, **gens)) {
+    // No match is kept as "": no bytes to copy (memcpy from or to a null
+    // pointer is undefined even for 0 bytes, and an empty vector's data()
+    // may be null).
     ids.resize(packed->size() / sizeof(int64_t));
-    std::memcpy(ids.data(), packed->data(), ids.size() * sizeof(int64_t));
+    if (!ids.empty()) std::memcpy(ids.data(), packed->data(), ids.size() * sizeof(int64_t));
     return ids;
   }
   auto found = keyword_house_ids(db, keyword);
   if (!found) return found.take_error();
-  ctx.local().put(key, std::string(reinterpret_cast<const char*>(found->data()), found->size() * sizeof(int64_t)),
-                  gen_bit(GenKind::kHouse), **gens);
+  std::string packed;
+  if (!found->empty())
+    packed.assign(reinterpret_cast<const char*>(found->data()), found->size() * sizeof(int64_t));
+  ctx.local().put(key, std::move(packed), gen_bit(GenKind::kHouse), **gens);
   return found;
 }
 
