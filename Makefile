@@ -100,7 +100,7 @@ fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%.o) $(BUILD)/tests/fuzz/replay.o
 
 run: $(IHOMED)
-	IHOMED=$(IHOMED) scripts/ihome-stack
+	IHOMED=$(IHOMED) exec scripts/ihome-stack
 
 unit: $(UNIT)
 	$(UNIT)
