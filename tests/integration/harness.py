@@ -231,9 +231,12 @@ class Stack:
 
     def ihomed_master_and_workers(self):
         """(master pid, [worker pids]): workers are the ihomed children of an ihomed."""
-        ihomed = self.pids_named("ihomed")
-        parents = {pid: (_proc_stat(pid) or ("", 0, 0))[1] for pid in ihomed}
-        masters = [pid for pid in ihomed if parents[pid] not in ihomed]
+        # A pid gone between the listing and its stat (a worker just killed) is left out:
+        # with no parent to read it would pass for a second master.
+        stats = {pid: _proc_stat(pid) for pid in self.pids_named("ihomed")}
+        parents = {pid: stat[1] for pid, stat in stats.items() if stat is not None}
+        ihomed = sorted(parents)
+        masters = [pid for pid in ihomed if parents[pid] not in parents]
         if len(masters) != 1:
             raise StackError("expected one ihomed master, found %r" % (self.processes(),))
         return masters[0], sorted(pid for pid in ihomed if parents[pid] == masters[0])
