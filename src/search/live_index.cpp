@@ -31,20 +31,15 @@ std::unique_ptr<LiveIndex> LiveIndex::take_prebuilt() {
   // copied, so its pages stay shared until written.
   std::unique_ptr<LiveIndex> taken = std::move(prebuilt());
   if (!taken) return nullptr;
-  taken->data_version_ = -1;  // another connection's counters: check the log on first use
-  taken->total_changes_ = -1;
+  taken->seen_ = ChangeStamp{};  // another connection's counters: check the log on first use
   return taken;
 }
 
 Status LiveIndex::sync(Db& db) {
-  auto version = db.prepare("PRAGMA data_version");
-  if (!version) return version.take_error();
-  auto row = version->step();
-  if (!row) return row.take_error();
-  int64_t data_version = *row ? version->int64(0) : 0;
-  int64_t total = sqlite3_total_changes64(db.handle());
+  auto now = db.change_stamp();
+  if (!now) return now.take_error();
   bool stale = !index_ || today() - index_->base_day() > kMaxAgeDays + kLookBackDays;
-  if (!stale && data_version == data_version_ && total == total_changes_) return Status::OK();
+  if (!stale && *now == seen_) return Status::OK();
 
   // One read transaction: the log position and the rows read agree.
   Status s;
@@ -58,8 +53,7 @@ Status LiveIndex::sync(Db& db) {
     index_.reset();
     return s;
   }
-  data_version_ = data_version;
-  total_changes_ = total;
+  seen_ = *now;
   return Status::OK();
 }
 

@@ -136,6 +136,14 @@ Result<Stmt> Db::prepare(std::string_view sql) {
   return Stmt(this, stmt);
 }
 
+Result<ChangeStamp> Db::change_stamp() {
+  auto version = prepare("PRAGMA data_version");
+  if (!version) return version.take_error();
+  auto row = version->step();
+  if (!row) return row.take_error();
+  return ChangeStamp{*row ? version->int64(0) : 0, sqlite3_total_changes64(db_)};
+}
+
 Status Db::exec(const std::string& sql) {
   char* msg = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg);

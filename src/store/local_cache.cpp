@@ -11,13 +11,9 @@ size_t entry_bytes(size_t key, size_t value) { return key + value + kEntryOverhe
 }  // namespace
 
 Status Generations::refresh(Db& db) {
-  auto version = db.prepare("PRAGMA data_version");
-  if (!version) return version.take_error();
-  auto row = version->step();
-  if (!row) return row.take_error();
-  int64_t data_version = *row ? version->int64(0) : 0;
-  int64_t total = sqlite3_total_changes64(db.handle());
-  if (data_version == data_version_ && total == total_changes_) return Status::OK();
+  auto now = db.change_stamp();
+  if (!now) return now.take_error();
+  if (*now == seen_) return Status::OK();
   ++change_count_;
 
   auto read = db.prepare("SELECT kind, gen FROM generations");
@@ -32,8 +28,7 @@ Status Generations::refresh(Db& db) {
   for (int k = 0; k < kGenKinds; ++k)
     if (next[static_cast<size_t>(k)] < values_[static_cast<size_t>(k)]) ++epoch_;
   values_ = next;
-  data_version_ = data_version;
-  total_changes_ = total;
+  seen_ = *now;
   return Status::OK();
 }
 

@@ -48,8 +48,7 @@ class LiveIndex {
 
   std::unique_ptr<AvailabilityIndex> index_;
   int64_t seq_ = 0;
-  int64_t data_version_ = -1;
-  int64_t total_changes_ = -1;
+  ChangeStamp seen_;
   uint64_t rebuilds_ = 0;
   uint64_t applied_ = 0;
 };

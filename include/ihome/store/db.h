@@ -60,6 +60,15 @@ class Stmt {
   sqlite3_stmt* stmt_;
 };
 
+// Whether the database changed since a moment: PRAGMA data_version moves
+// with every commit of another connection, sqlite3_total_changes64 with
+// this connection's own writes.  -1: never read.
+struct ChangeStamp {
+  int64_t data_version = -1;
+  int64_t total_changes = -1;
+  bool operator==(const ChangeStamp&) const = default;
+};
+
 class Db {
  public:
   // Opens (creating when missing) the database at `path` and sets the pragmas;
@@ -79,6 +88,9 @@ class Db {
   Result<Stmt> prepare(std::string_view sql);
   // Runs one or more statements without results (migrations, BEGIN).
   Status exec(const std::string& sql);
+
+  // This connection's ChangeStamp now (one PRAGMA, no I/O).
+  Result<ChangeStamp> change_stamp();
 
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }

@@ -55,12 +55,11 @@ class Generations {
   // Context::session_of).
   uint64_t change_count() const { return change_count_; }
   // Whether this connection wrote since the last refresh() (no syscall).
-  bool wrote_since(Db& db) const { return sqlite3_total_changes64(db.handle()) != total_changes_; }
+  bool wrote_since(Db& db) const { return sqlite3_total_changes64(db.handle()) != seen_.total_changes; }
 
  private:
   Values values_{};
-  int64_t data_version_ = -1;
-  int64_t total_changes_ = -1;
+  ChangeStamp seen_;
   uint64_t epoch_ = 0;
   uint64_t change_count_ = 0;
 };
