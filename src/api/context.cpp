@@ -31,6 +31,16 @@ Result<Db*> Context::db() {
   return db_.get();
 }
 
+Result<PaymentProvider*> Context::payment_provider() {
+  if (!provider_made_) {
+    auto made = make_payment_provider(config_);
+    if (!made) return made.take_error();
+    provider_ = std::move(made.value());
+    provider_made_ = true;
+  }
+  return provider_.get();
+}
+
 Result<const RealNameKeys*> Context::real_name_keys() {
   if (!keys_) {
     auto keys = load_or_create_key_file(config_.secret_key_file);

@@ -93,7 +93,8 @@ Reply ical(Context& ctx, Request& req) {
   std::vector<IcalEvent> events;
   events.reserve(stays.size());
   for (const CalendarStay& s : stays) {
-    bool waiting = s.status == "WAIT_ACCEPT";
+    // Asked, or accepted and not paid yet: the nights may still come free.
+    bool waiting = s.status == "WAIT_ACCEPT" || s.status == "WAIT_PAYMENT";
     events.push_back({"order-" + std::to_string(s.order_id) + "@ihome", ical_date(s.start_date),
                       ical_date(s.end_date), waiting ? "爱家租房：待确认的预订" : "爱家租房：已预订",
                       waiting ? "TENTATIVE" : "CONFIRMED"});

@@ -1,5 +1,5 @@
-// Orders: booking, the guest's and the landlord's lists, and the life
-// cycle (API.md "Orders").  All routes require login.
+// Orders: booking, the guest's and the landlord's lists, the life cycle and
+// paying (API.md "Orders", "Payments").  All routes require login.
 //
 // Routes:
 //   POST /api/order              {house_id, start_date, end_date}
@@ -7,16 +7,21 @@
 //   POST /api/order/accept       {order_id}                 (house owner)
 //   POST /api/order/reject       {order_id, reject_reason}  (house owner)
 //   POST /api/order/comment      {order_id, comment}        (guest)
-//   POST /api/order/cancel       {order_id}                 (guest)
+//   POST /api/order/cancel       {order_id, reason}         (guest, or the owner of a paid stay)
+//   POST /api/order/pay          {order_id}                 (guest)
 #include <string>
 
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
 #include "ihome/core/date.h"
+#include "ihome/core/fault.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
+#include "ihome/http/json_fields.h"
 #include "ihome/metrics/metrics.h"
+#include "ihome/pay/settle.h"
 #include "ihome/store/orders.h"
+#include "ihome/store/payments.h"
 
 namespace ihome {
 
@@ -37,16 +42,40 @@ Reply book(Context& ctx, Request& req) {
 
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(id, orders.create(NewOrder{session.user_id, house_id, start, end}));
+  TRY_ASSIGN(booked, orders.create(NewOrder{session.user_id, house_id, start, end}, unix_now()));
+  int64_t id = booked.id;
   ctx.bump_search();  // the stay's nights are taken now
   forget_calendar(ctx, house_id);
   metrics::count_booking();
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
   return ok_reply([&](JsonWriter& w) {
-    w.Key("order_id");
-    w.Int64(id);
+    field(w, "order_id", id);
+    field(w, "amount", format_yuan(booked.amount));
   });
+}
+
+void write_order(JsonWriter& w, const OrderRow& o) {
+  w.StartObject();
+  field(w, "order_id", o.id);
+  field(w, "house_id", o.house_id);
+  field(w, "title", o.title);
+  key(w, "img_url");
+  write_media_url(w, o.image);
+  field(w, "start_date", o.start_date);
+  field(w, "end_date", o.end_date);
+  field(w, "ctime", o.created_at);
+  field(w, "days", o.days);
+  field(w, "amount", format_yuan(o.amount));
+  field(w, "status", order_status_name(o.status));
+  field(w, "comment", o.comment);
+  if (o.pay_by) field(w, "pay_by", format_timestamp(*o.pay_by));
+  else field_null(w, "pay_by");
+  field(w, "paid_amount", format_yuan(o.paid));
+  field(w, "refund_amount", format_yuan(o.refunded));
+  field(w, "canceled_by", o.canceled_by);
+  field(w, "cancel_reason", o.cancel_reason);
+  w.EndObject();
 }
 
 Reply my_orders(Context& ctx, Request& req) {
@@ -63,49 +92,47 @@ Reply my_orders(Context& ctx, Request& req) {
   }
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(result, orders.list(session.user_id, role, page));
+  TRY_ASSIGN(result, orders.list(session.user_id, role, page, unix_now()));
   return ok_reply([&](JsonWriter& w) {
-    w.Key("data");
+    key(w, "data");
     w.StartObject();
-    w.Key("orders");
+    key(w, "orders");
     w.StartArray();
-    for (const OrderRow& o : result.orders) {
-      w.StartObject();
-      w.Key("order_id");
-      w.Int64(o.id);
-      w.Key("house_id");
-      w.Int64(o.house_id);
-      w.Key("title");
-      write_string(w, o.title);
-      w.Key("img_url");
-      write_media_url(w, o.image);
-      w.Key("start_date");
-      write_string(w, o.start_date);
-      w.Key("end_date");
-      write_string(w, o.end_date);
-      w.Key("ctime");
-      write_string(w, o.created_at);
-      w.Key("days");
-      w.Int64(o.days);
-      w.Key("amount");
-      write_string(w, format_yuan(o.amount));
-      w.Key("status");
-      write_string(w, o.status);
-      w.Key("comment");
-      if (o.comment) write_string(w, *o.comment);
-      else w.Null();
-      w.EndObject();
-    }
+    for (const OrderRow& o : result.orders) write_order(w, o);
     w.EndArray();
-    w.Key("total_page");
-    w.Int64((result.total + Orders::kPageSize - 1) / Orders::kPageSize);
-    w.Key("current_page");
-    w.Int64(page);
+    field(w, "total_page", (result.total + Orders::kPageSize - 1) / Orders::kPageSize);
+    field(w, "current_page", page);
     w.EndObject();
   });
 }
 
-// The four life-cycle actions share one shape: who, which order, what text.
+ActContext act_context(Context& ctx) {
+  ActContext at;
+  at.now = unix_now();
+  at.today = today();
+  at.payments_on = ctx.payments_on();
+  at.payment_window_s = int64_t{ctx.config().payment_window_minutes} * 60;
+  at.refund_full_days = ctx.config().refund_full_days;
+  return at;
+}
+
+// The refunds a cancellation recorded, asked of the provider now; one that
+// fails is left PENDING for the job process, which retries it with backoff.
+void ask_refunds(Context& ctx, Db& db, const std::vector<int64_t>& refund_ids) {
+  if (refund_ids.empty()) return;
+  crash_point("refund:recorded");
+  auto provider = ctx.payment_provider();
+  if (!provider || !*provider) {
+    log_warn("refunds left for the job: no payment provider to ask now");
+    return;
+  }
+  for (int64_t id : refund_ids) {
+    Status s = attempt_refund(db, **provider, ctx.config(), id, unix_now());
+    if (!s.ok()) log_warn("refund left for the job refund_id=" + std::to_string(id));
+  }
+}
+
+// The life-cycle actions share one shape: who, which order, what text.
 Reply act(Context& ctx, Request& req, OrderAction action) {
   TRY_ASSIGN(session, ctx.require_login(req));
   TRY_ASSIGN(order_id, req.body.integer("order_id", 1, INT64_MAX));
@@ -116,22 +143,70 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   } else if (action == OrderAction::kComment) {
     TRY_ASSIGN(comment, req.body.text("comment", 1, 1024));
     text = comment;
+  } else if (action == OrderAction::kCancel) {
+    if (req.body.has("reason")) {
+      TRY_ASSIGN(reason, req.body.text_or("reason", 0, 256, ""));
+      text = reason;
+    }
   }
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(house_id, orders.act(order_id, session.user_id, action, text));
+  TRY_ASSIGN(done, orders.act(order_id, session.user_id, action, text, act_context(ctx)));
   // Rejected and canceled stays free their nights; a comment changes the
   // house's comments and order_count (detail, index, booking sort).
-  if (action == OrderAction::kComment) forget_house(ctx, house_id);
+  if (action == OrderAction::kComment) forget_house(ctx, done.house_id);
   else ctx.bump_search();
-  if (action == OrderAction::kReject || action == OrderAction::kCancel) forget_calendar(ctx, house_id);
-  return ok_reply();
+  if (action == OrderAction::kReject || action == OrderAction::kCancel) forget_calendar(ctx, done.house_id);
+  log_info("order " + std::string(order_status_name(done.status)) + " order_id=" + std::to_string(order_id) +
+           " by_user_id=" + std::to_string(session.user_id) +
+           (done.refund > 0 ? " refund_fen=" + std::to_string(done.refund) : std::string()));
+  if (action != OrderAction::kCancel) return ok_reply();
+  ask_refunds(ctx, *db, done.refund_ids);
+  return ok_reply([&](JsonWriter& w) {
+    key(w, "data");
+    w.StartObject();
+    field(w, "refund", format_yuan(done.refund));
+    w.EndObject();
+  });
 }
 
 Reply accept(Context& ctx, Request& req) { return act(ctx, req, OrderAction::kAccept); }
 Reply reject(Context& ctx, Request& req) { return act(ctx, req, OrderAction::kReject); }
 Reply comment(Context& ctx, Request& req) { return act(ctx, req, OrderAction::kComment); }
 Reply cancel(Context& ctx, Request& req) { return act(ctx, req, OrderAction::kCancel); }
+
+// A phone's browser pays on Alipay's wap page, a desktop's on the page-pay one.
+bool is_mobile(const Request& req) {
+  std::string_view ua = req.header("User-Agent");
+  for (std::string_view word : {"Mobile", "Android", "iPhone", "iPad", "HarmonyOS"})
+    if (ua.find(word) != std::string_view::npos) return true;
+  return false;
+}
+
+Reply pay(Context& ctx, Request& req) {
+  TRY_ASSIGN(session, ctx.require_login(req));
+  TRY_ASSIGN(order_id, req.body.integer("order_id", 1, INT64_MAX));
+  TRY_ASSIGN(db, ctx.db());
+  TRY_ASSIGN(provider, ctx.payment_provider());
+  if (!provider) return error_reply(Error{Errno::kDataErr, "本站未开通在线支付", 200, 0});
+  int64_t now = unix_now();
+  Payments payments(*db);
+  TRY_ASSIGN(ticket, payments.open_for(order_id, session.user_id, provider->name(),
+                                       new_trade_number("ih", order_id), now));
+  PayOrder order{ticket.payment.out_trade_no, ticket.payment.amount, ticket.title, ticket.pay_by, is_mobile(req)};
+  TRY_ASSIGN(url, provider->pay_url(order));
+  log_info("payment asked order_id=" + std::to_string(order_id) + " out_trade_no=" + ticket.payment.out_trade_no +
+           " amount_fen=" + std::to_string(ticket.payment.amount));
+  return ok_reply([&](JsonWriter& w) {
+    key(w, "data");
+    w.StartObject();
+    field(w, "pay_url", url);
+    field(w, "amount", format_yuan(ticket.payment.amount));
+    field(w, "pay_by", format_timestamp(ticket.pay_by));
+    field(w, "out_trade_no", ticket.payment.out_trade_no);
+    w.EndObject();
+  });
+}
 
 }  // namespace
 
@@ -142,6 +217,7 @@ void add_order_routes(Router& router, Context& ctx) {
   router.add("POST", "/api/order/reject", bind_handler(ctx, reject));
   router.add("POST", "/api/order/comment", bind_handler(ctx, comment));
   router.add("POST", "/api/order/cancel", bind_handler(ctx, cancel));
+  router.add("POST", "/api/order/pay", bind_handler(ctx, pay));
 }
 
 }  // namespace ihome

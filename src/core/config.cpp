@@ -173,6 +173,45 @@ const std::vector<Binding>& bindings() {
               "argon2id passes (libsodium opslimit)"),
       int_key("password_memlimit_kib", &Config::password_memlimit_kib, 8, 1 << 20,
               "argon2id memory in KiB"),
+      string_key("payment_provider", &Config::payment_provider,
+                 "none (the guest pays at the door: accept -> PAID), sandbox (development: our own "
+                 "/pay.html, moves no money) or alipay",
+                 [](const std::string& v) { return v == "none" || v == "sandbox" || v == "alipay"; }),
+      int_key("payment_window_minutes", &Config::payment_window_minutes, 5, 1440,
+              "minutes a guest has to pay an accepted order (pay_by) before its nights are free again"),
+      int_key("refund_full_days", &Config::refund_full_days, 1, 365,
+              "a guest cancelling a paid stay at least this many days before check-in gets all of it "
+              "back, half from 1 day before"),
+      string_key("public_url", &Config::public_url,
+                 "the site's origin as payers reach it (https://example.com), for the provider's notify and "
+                 "return URLs",
+                 [](const std::string& v) {
+                   return v.empty() || ((v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0) && v.back() != '/' &&
+                                        v.find_first_of(" \t\r\n?#") == std::string::npos);
+                 }),
+      string_key("alipay_app_id", &Config::alipay_app_id, "the app's id on Alipay's open platform"),
+      string_key("alipay_private_key_file", &Config::alipay_private_key_file,
+                 "the app's RSA private key (PEM) that signs requests to Alipay"),
+      string_key("alipay_public_key_file", &Config::alipay_public_key_file,
+                 "Alipay's RSA public key (PEM) that verifies its notifications and answers"),
+      string_key("alipay_gateway", &Config::alipay_gateway,
+                 "Alipay's gateway; http:// only on loopback (a test gateway)",
+                 [](const std::string& v) { return v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0; }),
+      string_key("alipay_ca_file", &Config::alipay_ca_file,
+                 "CA certificates to trust for the gateway instead of the system's (empty: the system's)"),
+      int_key("payment_query_after_s", &Config::payment_query_after_s, 1, 86400,
+              "seconds after which a payment still open is asked about (alipay.trade.query)"),
+      int_key("payment_query_every_s", &Config::payment_query_every_s, 1, 86400,
+              "seconds between two queries of one open payment"),
+      int_key("payment_query_grace_s", &Config::payment_query_grace_s, 0, 86400,
+              "seconds after pay_by during which an open payment is still asked about, then closed"),
+      int_key("refund_retry_first_s", &Config::refund_retry_first_s, 1, 3600,
+              "seconds before a failed refund is asked again the first time"),
+      int_key("refund_retry_max_s", &Config::refund_retry_max_s, 1, 86400,
+              "longest wait between two tries of a failed refund (the wait doubles up to it)"),
+      int_key("jobs_interval_ms", &Config::jobs_interval_ms, 50, 600000,
+              "how often the job process stores expiries and check-outs, queries silent payments and "
+              "retries refunds"),
   };
   return table;
 }

@@ -68,3 +68,16 @@ int64_t today() {
 }
 
 }  // namespace ihome
+
+namespace ihome {
+
+std::string format_timestamp(int64_t unix_seconds) {
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+}  // namespace ihome

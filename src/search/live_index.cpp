@@ -7,6 +7,7 @@
 
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
+#include "ihome/store/orders.h"
 #include "ihome/store/search_source.h"
 
 namespace ihome {
@@ -39,14 +40,17 @@ Status LiveIndex::sync(Db& db) {
   auto now = db.change_stamp();
   if (!now) return now.take_error();
   bool stale = !index_ || today() - index_->base_day() > kMaxAgeDays + kLookBackDays;
-  if (!stale && *now == seen_) return Status::OK();
+  int64_t clock = unix_now();
+  bool expiring = !expiries_.empty() && expiries_.begin()->first <= clock;
+  if (!stale && !expiring && *now == seen_) return Status::OK();
 
   // One read transaction: the log position and the rows read agree.
   Status s;
   {
     auto tx = Transaction::begin(db, Transaction::Mode::kDeferred);
     if (!tx) return tx.take_error();
-    s = stale ? rebuild(db) : catch_up(db);
+    s = stale ? rebuild(db, clock) : catch_up(db, clock);
+    if (s.ok()) s = expire(db, clock);
     if (s.ok()) s = tx->commit();
   }
   if (!s.ok()) {
@@ -57,17 +61,48 @@ Status LiveIndex::sync(Db& db) {
   return Status::OK();
 }
 
-Status LiveIndex::rebuild(Db& db) {
+void LiveIndex::load(const IndexedHouse& house, const std::vector<BusyStay>& stays) {
+  index_->upsert(house, stays);
+  for (const BusyStay& stay : stays)
+    if (stay.until != INT64_MAX) expiries_.emplace(stay.until, house.id);
+}
+
+Status LiveIndex::expire(Db& db, int64_t now) {
+  if (expiries_.empty() || expiries_.begin()->first > now) return Status::OK();
+  std::vector<int64_t> ids;
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    ids.push_back(expiries_.begin()->second);
+    expiries_.erase(expiries_.begin());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  SearchSource source(db);
+  std::vector<BusyStay> stays;
+  for (int64_t id : ids) {
+    auto house = source.house(id, index_->base_day(), now, stays);
+    if (!house) return house.take_error();
+    if (*house) load(**house, stays);
+    else index_->erase(id);
+  }
+  return Status::OK();
+}
+
+Status LiveIndex::rebuild(Db& db, int64_t now) {
   auto start = std::chrono::steady_clock::now();
   SearchSource source(db);
   auto seq = source.last_change();
   if (!seq) return seq.take_error();
   auto fresh = std::make_unique<AvailabilityIndex>(today() - kLookBackDays);
+  std::multimap<int64_t, int64_t> expiries;
   fresh->begin_bulk();
-  Status s = source.each_house(fresh->base_day(), [&](const IndexedHouse& h, const std::vector<BusyStay>& stays) {
-    fresh->upsert(h, stays);
-  });
+  Status s = source.each_house(fresh->base_day(), now,
+                               [&](const IndexedHouse& h, const std::vector<BusyStay>& stays) {
+                                 fresh->upsert(h, stays);
+                                 for (const BusyStay& stay : stays)
+                                   if (stay.until != INT64_MAX) expiries.emplace(stay.until, h.id);
+                               });
   if (!s.ok()) return s;
+  expiries_ = std::move(expiries);
   auto loaded = std::chrono::steady_clock::now();
   fresh->end_bulk();
   index_ = std::move(fresh);
@@ -81,17 +116,17 @@ Status LiveIndex::rebuild(Db& db) {
   return Status::OK();
 }
 
-Status LiveIndex::catch_up(Db& db) {
+Status LiveIndex::catch_up(Db& db, int64_t now) {
   SearchSource source(db);
   auto last = source.last_change();
   if (!last) return last.take_error();
   if (*last == seq_) return Status::OK();
-  if (*last < seq_) return rebuild(db);  // the log went back: a restored database
+  if (*last < seq_) return rebuild(db, now);  // the log went back: a restored database
   auto changes = source.changes_after(seq_, kMaxChanges + 1);
   if (!changes) return changes.take_error();
   if (changes->empty() || changes->front().first != seq_ + 1 ||
       static_cast<int64_t>(changes->size()) > kMaxChanges)
-    return rebuild(db);  // entries we need were pruned, or too many to replay
+    return rebuild(db, now);  // entries we need were pruned, or too many to replay
   std::vector<int64_t> ids;
   ids.reserve(changes->size());
   for (const auto& [seq, id] : *changes) ids.push_back(id);
@@ -99,9 +134,9 @@ Status LiveIndex::catch_up(Db& db) {
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::vector<BusyStay> stays;
   for (int64_t id : ids) {
-    auto house = source.house(id, index_->base_day(), stays);
+    auto house = source.house(id, index_->base_day(), now, stays);
     if (!house) return house.take_error();
-    if (*house) index_->upsert(**house, stays);
+    if (*house) load(**house, stays);
     else index_->erase(id);
   }
   seq_ = changes->back().first;

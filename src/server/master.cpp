@@ -28,6 +28,7 @@
 #include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
 #include "ihome/metrics/metrics.h"
+#include "ihome/server/jobs.h"
 #include "ihome/server/worker.h"
 #include "ihome/store/db.h"
 
@@ -69,6 +70,7 @@ struct Worker {
   pid_t pid;
   double started;
   bool retiring;  // told to stop (reload/shutdown): not respawned
+  bool jobs;      // the job process (src/server/jobs.cpp), not a FastCGI worker
 };
 
 class Master {
@@ -79,11 +81,12 @@ class Master {
   int run();
 
  private:
-  void spawn();
+  void spawn(bool jobs);
   void reap();
   void reload();
   void shutdown();
   int live_workers() const;
+  bool jobs_running() const;
 
   std::string config_path_;
   Config config_;
@@ -95,18 +98,28 @@ class Master {
 
 int Master::live_workers() const {
   return static_cast<int>(std::count_if(workers_.begin(), workers_.end(),
-                                        [](const Worker& w) { return !w.retiring; }));
+                                        [](const Worker& w) { return !w.retiring && !w.jobs; }));
 }
 
-void Master::spawn() {
+bool Master::jobs_running() const {
+  return std::any_of(workers_.begin(), workers_.end(), [](const Worker& w) { return !w.retiring && w.jobs; });
+}
+
+void Master::spawn(bool jobs) {
   pid_t master = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     log_error(std::string("fork failed: ") + strerror(errno));
     return;
   }
-  if (pid == 0) _exit(run_worker(fd_, config_, master));
-  workers_.push_back({pid, now_seconds(), false});
+  if (pid == 0) {
+    if (jobs) {
+      close(fd_);  // the job process answers no request
+      _exit(run_jobs(config_, master));
+    }
+    _exit(run_worker(fd_, config_, master));
+  }
+  workers_.push_back({pid, now_seconds(), false, jobs});
 }
 
 void Master::reap() {
@@ -116,17 +129,18 @@ void Master::reap() {
     auto it = std::find_if(workers_.begin(), workers_.end(), [pid](const Worker& w) { return w.pid == pid; });
     if (it == workers_.end()) continue;
     bool expected = it->retiring;
+    const char* what = it->jobs ? "jobs" : "worker";
     double lived = now_seconds() - it->started;
     workers_.erase(it);
     if (expected) {
-      log_info("worker exited pid=" + std::to_string(pid) + " " + describe_status(status));
+      log_info(std::string(what) + " exited pid=" + std::to_string(pid) + " " + describe_status(status));
       continue;
     }
     metrics::count_worker_restart();
     if (lived < kYoungWorker) backoff_ = backoff_ == 0 ? 1 : std::min(backoff_ * 2, kMaxBackoff);
     else backoff_ = 0;
     next_spawn_ = now_seconds() + backoff_;
-    log_warn("worker died pid=" + std::to_string(pid) + " " + describe_status(status) +
+    log_warn(std::string(what) + " died pid=" + std::to_string(pid) + " " + describe_status(status) +
              " respawn_in=" + std::to_string(backoff_) + "s");
   }
 }
@@ -188,7 +202,8 @@ int Master::run() {
 
   log_info("ihomed started worker_processes=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
   for (;;) {
-    while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn();
+    while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn(false);
+    if (!jobs_running() && now_seconds() >= next_spawn_) spawn(true);
     metrics::set_workers(live_workers());
     struct timespec wait = {0, 200 * 1000 * 1000};
     siginfo_t info;

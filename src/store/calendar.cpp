@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "ihome/core/date.h"
+#include "ihome/store/orders.h"
 
 namespace ihome {
 
@@ -34,12 +35,11 @@ Result<std::optional<HouseCalendar>> house_calendar(Db& db, int64_t house_id, in
   cal.min_days = house->int64(0);
   cal.max_days = house->int64(1);
 
-  auto busy = db.prepare(
-      "SELECT start_date, end_date FROM orders WHERE house_id = ?1 "
-      "AND status IN ('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE') "
-      "AND end_date > ?2 AND start_date < ?3");
+  static const std::string kBusy = "SELECT o.start_date, o.end_date FROM orders o WHERE o.house_id = ?1 AND " +
+                                   holds_nights_sql("o", 4) + " AND o.end_date > ?2 AND o.start_date < ?3";
+  auto busy = db.prepare(kBusy);
   if (!busy) return busy.take_error();
-  busy->bind(1, house_id).bind(2, format_date(from)).bind(3, format_date(from + days));
+  busy->bind(1, house_id).bind(2, format_date(from)).bind(3, format_date(from + days)).bind(4, unix_now());
   std::vector<Stay> stays;
   Status done = busy->each([&](const Stmt& r) {
     auto start = parse_date(r.text(0)), end = parse_date(r.text(1));

@@ -6,6 +6,8 @@
 // orders_house_busy, so each candidate house costs one index seek.
 #include "ihome/store/houses.h"
 
+#include "ihome/store/orders.h"
+
 #include "ihome/core/date.h"
 
 namespace ihome {
@@ -15,7 +17,8 @@ namespace {
 // A closed account's name shows as 已注销用户 (kClosedUserName).
 #define CLOSED_AS_NAME "CASE WHEN u.closed_at IS NULL THEN u.name ELSE '已注销用户' END"
 
-constexpr const char* kBusy = "('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE')";
+// ?8: the unix time a stay's holding is judged at (holds_nights_sql).
+constexpr int kNowParam = 8;
 
 Result<std::vector<HouseSummary>> summaries(Result<Stmt> stmt) {
   if (!stmt) return stmt.take_error();
@@ -43,8 +46,8 @@ std::string where_clause(const HouseSearch& q, bool for_list, bool walk_sort = f
   if (q.start_day) {
     w += for_list ? "AND +h.min_days <= ?4 " : "AND h.min_days <= ?4 ";
     w += "AND (h.max_days = 0 OR h.max_days >= ?4) ";
-    w += std::string("AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND o.status IN ") +
-         kBusy + " AND o.start_date < ?3 AND o.end_date > ?2) ";
+    w += "AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.house_id = h.id AND " + holds_nights_sql("o", kNowParam) +
+         " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
   if (q.keyword) w += keyword_condition(*q.keyword, walk_sort);
   return w;
@@ -66,6 +69,7 @@ void bind_search(Stmt& s, const HouseSearch& q) {
     s.bind(2, format_date(*q.start_day));
     s.bind(3, format_date(*q.end_day));
     s.bind(4, *q.end_day - *q.start_day);
+    s.bind(kNowParam, unix_now());
   }
   if (q.keyword) bind_keyword(s, kKeywordParam, *q.keyword);
 }

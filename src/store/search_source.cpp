@@ -1,9 +1,10 @@
 // SQL of the availability index: see include/ihome/store/search_source.h.
-// "Holds its nights" is the same status list as the SQL search's
+// "Holds its nights" is holds_nights_sql(), as in the SQL search
 // (src/store/houses.cpp) and the booking's overlap check.
 #include "ihome/store/search_source.h"
 
 #include "ihome/core/date.h"
+#include "ihome/store/orders.h"
 
 namespace ihome {
 
@@ -24,11 +25,12 @@ IndexedHouse read_house(const Stmt& s) {
   return h;
 }
 
+// Columns start_date, end_date, then pay_by when the order waits for its payment.
 std::optional<BusyStay> read_stay(const Stmt& s, int col) {
   auto start = parse_date(s.text(col));
   auto end = parse_date(s.text(col + 1));
   if (!start || !end) return std::nullopt;  // not a date (ihomed never writes one): left out
-  return BusyStay{*start, *end};
+  return BusyStay{*start, *end, s.is_null(col + 2) ? INT64_MAX : s.int64(col + 2)};
 }
 
 }  // namespace
@@ -52,16 +54,17 @@ Result<std::vector<std::pair<int64_t, int64_t>>> SearchSource::changes_after(int
 }
 
 Status SearchSource::each_house(
-    int64_t base_day, const std::function<void(const IndexedHouse&, const std::vector<BusyStay>&)>& fn) {
+    int64_t base_day, int64_t now,
+    const std::function<void(const IndexedHouse&, const std::vector<BusyStay>&)>& fn) {
   // Two ordered walks merged: houses by id, busy stays by house id.
   auto houses = db_.prepare(std::string(kHouseColumns) + "ORDER BY id");
   if (!houses) return houses.take_error();
-  auto stays = db_.prepare(
-      "SELECT house_id, start_date, end_date FROM orders "
-      "WHERE status IN ('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE') AND end_date > ?1 "
-      "ORDER BY house_id");
+  static const std::string kStays =
+      "SELECT o.house_id, o.start_date, o.end_date, CASE WHEN o.status = 'WAIT_PAYMENT' THEN o.pay_by END "
+      "FROM orders o WHERE " + holds_nights_sql("o", 2) + " AND o.end_date > ?1 ORDER BY o.house_id";
+  auto stays = db_.prepare(kStays);
   if (!stays) return stays.take_error();
-  stays->bind(1, format_date(base_day));
+  stays->bind(1, format_date(base_day)).bind(2, now);
   auto more = stays->step();
   if (!more) return more.take_error();
   bool have_stay = *more;
@@ -79,7 +82,7 @@ Status SearchSource::each_house(
   });
 }
 
-Result<std::optional<IndexedHouse>> SearchSource::house(int64_t id, int64_t base_day,
+Result<std::optional<IndexedHouse>> SearchSource::house(int64_t id, int64_t base_day, int64_t now,
                                                         std::vector<BusyStay>& stays) {
   stays.clear();
   auto s = db_.prepare(std::string(kHouseColumns) + "WHERE id = ?1");
@@ -89,11 +92,12 @@ Result<std::optional<IndexedHouse>> SearchSource::house(int64_t id, int64_t base
   if (!row) return row.take_error();
   if (!*row) return std::optional<IndexedHouse>();
   IndexedHouse h = read_house(*s);
-  auto o = db_.prepare(
-      "SELECT start_date, end_date FROM orders "
-      "WHERE house_id = ?1 AND status IN ('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE') AND end_date > ?2");
+  static const std::string kStays =
+      "SELECT o.start_date, o.end_date, CASE WHEN o.status = 'WAIT_PAYMENT' THEN o.pay_by END FROM orders o "
+      "WHERE o.house_id = ?1 AND " + holds_nights_sql("o", 3) + " AND o.end_date > ?2";
+  auto o = db_.prepare(kStays);
   if (!o) return o.take_error();
-  o->bind(1, id).bind(2, format_date(base_day));
+  o->bind(1, id).bind(2, format_date(base_day)).bind(3, now);
   Status done = o->each([&](const Stmt& r) {
     if (auto stay = read_stay(r, 0)) stays.push_back(*stay);
   });

@@ -2,6 +2,8 @@
 #include "ihome/store/users.h"
 
 #include "ihome/store/houses.h"
+#include "ihome/store/orders.h"
+#include "ihome/core/date.h"
 
 namespace ihome {
 
@@ -159,12 +161,19 @@ Result<ClosedAccount> Users::close(int64_t id) {
   auto user = by_id(id);
   if (!user) return user.take_error();
   if (!*user || (*user)->closed) return Error{Errno::kUserErr, "", 200, 0};
-  auto open = db_.prepare(
-      "SELECT EXISTS (SELECT 1 FROM orders WHERE user_id = ?1 AND status IN ('WAIT_ACCEPT', 'WAIT_COMMENT')) "
-      "OR EXISTS (SELECT 1 FROM orders o JOIN houses h ON h.id = o.house_id "
-      "WHERE h.user_id = ?1 AND o.status IN ('WAIT_ACCEPT', 'WAIT_COMMENT'))");
+  // Open: asked, waiting for its payment, or paid and not ended yet (a
+  // stay that ended is over, reviewed or not), as a guest or on their houses;
+  // or money still owed back to them.
+  static const std::string kOpen =
+      "SELECT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = ?1 AND " + holds_nights_sql("o", 2) +
+      " AND o.status IN ('WAIT_ACCEPT', 'WAIT_PAYMENT', 'PAID') AND o.end_date > ?3) "
+      "OR EXISTS (SELECT 1 FROM orders o JOIN houses h ON h.id = o.house_id WHERE h.user_id = ?1 AND " +
+      holds_nights_sql("o", 2) + " AND o.status IN ('WAIT_ACCEPT', 'WAIT_PAYMENT', 'PAID') AND o.end_date > ?3) "
+      "OR EXISTS (SELECT 1 FROM refunds r JOIN orders o ON o.id = r.order_id WHERE o.user_id = ?1 "
+      "AND r.status = 'PENDING')";
+  auto open = db_.prepare(kOpen);
   if (!open) return open.take_error();
-  open->bind(1, id);
+  open->bind(1, id).bind(2, unix_now()).bind(3, format_date(today()));
   auto row = open->step();
   if (!row) return row.take_error();
   if (open->int64(0) != 0) return Error{Errno::kDataErr, "还有未完成的订单，暂不能注销", 200, 0};

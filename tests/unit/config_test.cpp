@@ -302,6 +302,10 @@ TEST_CASE("config_keys lists every Config field once, with its default and help"
       "sms_provider",     "sms_command",          "login_max_failures",
       "login_window",     "login_lock",           "password_opslimit",
       "password_memlimit_kib",
+      "payment_provider", "payment_window_minutes", "refund_full_days", "public_url",
+      "alipay_app_id", "alipay_private_key_file", "alipay_public_key_file", "alipay_gateway",
+      "alipay_ca_file", "payment_query_after_s", "payment_query_every_s", "payment_query_grace_s",
+      "refund_retry_first_s", "refund_retry_max_s", "jobs_interval_ms",
   };
   std::set<std::string> seen;
   for (const ConfigKey& k : config_keys()) {

@@ -110,11 +110,15 @@ TEST_CASE("keyword: migration 009 rebuilds the 2-character index of the houses a
   t.exec("DROP TABLE house_bigrams");
   t.exec("CREATE VIRTUAL TABLE house_bigrams USING fts5 (grams, content = '', detail = none, tokenize = 'ascii')");
   t.exec(v5.substr(from, to - from));
-  t.exec("PRAGMA user_version = 8");
   CHECK(t.find("三\uE000") == std::vector<int64_t>{b});  // the old column end, matched
   CHECK(t.find("\uE000").empty());
-  REQUIRE(migrate(*t.db).ok());
-  CHECK(t.scalar("PRAGMA user_version") == 9);
+  // Migration 9 itself, as migrate() runs it on a version-8 database (later
+  // migrations, which a version-8 database also gets, do not touch the index).
+  std::string v9;
+  for (size_t i = 0; i < kMigrationCount; ++i)
+    if (kMigrations[i].version == 9) v9 = kMigrations[i].sql;
+  REQUIRE_FALSE(v9.empty());
+  t.exec("BEGIN; " + v9 + "; COMMIT;");
   CHECK(t.find("三\uE000").empty());
   CHECK(t.find("\uE000") == std::vector<int64_t>{a});
   CHECK(t.find("三") == std::vector<int64_t>{b});

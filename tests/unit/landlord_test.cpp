@@ -22,10 +22,16 @@ void seed(TempDb& t) {
       "INSERT INTO houses (id, user_id, area_id, title, price, address, room_count, acreage, capacity) VALUES "
       "(1, 1, 1, 'A', 10000, 'x', 1, 10, 1), (2, 1, 1, 'B', 10000, 'x', 1, 10, 1),"
       "(3, 1, 1, 'C', 10000, 'x', 1, 10, 1), (4, 2, 1, 'D', 10000, 'x', 1, 10, 1);");
-  auto stay = [&](int house, const char* start, const char* end, int days, int price, const char* status) {
-    t.exec("INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status) VALUES (3, " +
-           std::to_string(house) + ", '" + start + "', '" + end + "', " + std::to_string(days) + ", " +
-           std::to_string(price) + ", " + std::to_string(days * price) + ", '" + status + "')");
+  // earned: what the landlord kept (sql/010_payments.sql): the amount of a
+  // stay that was paid for, -1 meaning that; 0 for one that earned nothing.
+  auto stay = [&](int house, const char* start, const char* end, int days, int price, const char* status,
+                  int earned = -1) {
+    std::string s(status);
+    int kept = earned >= 0 ? earned : (s == "COMPLETE" || s == "WAIT_COMMENT" || s == "PAID") ? days * price : 0;
+    t.exec("INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status, earned) "
+           "VALUES (3, " + std::to_string(house) + ", '" + start + "', '" + end + "', " + std::to_string(days) + ", " +
+           std::to_string(price) + ", " + std::to_string(days * price) + ", '" + status + "', " +
+           std::to_string(kept) + ")");
   };
   stay(1, "2024-01-30", "2024-02-02", 3, 10000, "COMPLETE");      // Jan 2, Feb 1
   stay(1, "2024-02-28", "2024-03-02", 3, 20000, "WAIT_COMMENT");  // Feb 2 (29th), Mar 1
@@ -36,6 +42,9 @@ void seed(TempDb& t) {
   stay(2, "2024-07-01", "2024-07-31", 30, 30000, "COMPLETE");
   stay(2, "2024-08-10", "2024-08-12", 2, 30000, "WAIT_ACCEPT");
   stay(4, "2024-07-01", "2024-07-10", 9, 99900, "COMPLETE");
+  // Cancelled after paying, half kept: its nights count, its kept money is
+  // spread evenly (10001 fen over 2 nights: 5000 in September, 5001 in October).
+  stay(3, "2024-09-30", "2024-10-02", 2, 10000, "CANCELED", 10001);
 }
 }  // namespace
 
@@ -46,9 +55,9 @@ TEST_CASE("landlord summary: nights in their own month, leap year, year ends, ac
   auto y = landlords.year_summary(1, 2024);
   REQUIRE(y.ok());
   CHECK(y->days == 366);
-  CHECK(y->total.orders == 5);
-  CHECK(y->total.nights == 38);
-  CHECK(y->total.amount == 1005000);
+  CHECK(y->total.orders == 6);
+  CHECK(y->total.nights == 40);
+  CHECK(y->total.amount == 1005000 + 10001);
   const auto& m = y->months;
   CHECK((m[0].orders == 2 && m[0].nights == 3 && m[0].amount == 25000));
   CHECK((m[1].orders == 2 && m[1].nights == 3 && m[1].amount == 50000));
@@ -57,11 +66,14 @@ TEST_CASE("landlord summary: nights in their own month, leap year, year ends, ac
   CHECK(m[5].nights == 0);
   CHECK((m[6].orders == 1 && m[6].nights == 30 && m[6].amount == 900000));
   CHECK(m[7].nights == 0);
+  CHECK((m[8].orders == 1 && m[8].nights == 1 && m[8].amount == 5000));
+  CHECK((m[9].orders == 1 && m[9].nights == 1 && m[9].amount == 5001));
   CHECK((m[11].orders == 1 && m[11].nights == 1));
   REQUIRE(y->houses.size() == 3);
   CHECK((y->houses[0].house_id == 1 && y->houses[0].totals.orders == 4 && y->houses[0].totals.nights == 8));
   CHECK((y->houses[1].house_id == 2 && y->houses[1].totals.nights == 30));
-  CHECK((y->houses[2].house_id == 3 && y->houses[2].totals.orders == 0 && y->houses[2].totals.nights == 0));
+  CHECK((y->houses[2].house_id == 3 && y->houses[2].totals.orders == 1 && y->houses[2].totals.nights == 2 &&
+         y->houses[2].totals.amount == 10001));
 
   auto y23 = landlords.year_summary(1, 2023);
   REQUIRE(y23.ok());

@@ -8,6 +8,7 @@
 
 #include "ihome/api/house_fields.h"
 #include "ihome/auth/session.h"
+#include "ihome/core/date.h"
 #include "ihome/store/db.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/orders.h"
@@ -103,14 +104,14 @@ TEST_CASE("houses: an offline house cannot be booked and leaves the search") {
   Houses houses(*f.db);
   REQUIRE(houses.set_status(f.house, f.landlord, "offline").ok());
   Orders orders(*f.db);
-  auto booked = orders.create(NewOrder{f.guest, f.house, 30000, 30002});
+  auto booked = orders.create(NewOrder{f.guest, f.house, 30000, 30002}, unix_now());
   REQUIRE_FALSE(booked.ok());
   CHECK(booked.error().code == Errno::kDataErr);
   HouseSearch q;
   CHECK(*houses.count(q) == 0);
   REQUIRE(houses.set_status(f.house, f.landlord, "online").ok());
   CHECK(*houses.count(q) == 1);
-  CHECK(orders.create(NewOrder{f.guest, f.house, 30000, 30002}).ok());
+  CHECK(orders.create(NewOrder{f.guest, f.house, 30000, 30002}, unix_now()).ok());
 }
 
 TEST_CASE("houses: deleting the cover makes the oldest remaining image the cover") {
@@ -137,11 +138,14 @@ TEST_CASE("users: closing is refused with an open order, then erases the person 
   Users users(*f.db);
   REQUIRE(users.set_real_name(f.guest, "张三", "sealed-bytes", "digest").ok());
   Orders orders(*f.db);
-  auto order = orders.create(NewOrder{f.guest, f.house, 30000, 30002});
+  auto order = orders.create(NewOrder{f.guest, f.house, 30000, 30002}, unix_now());
   REQUIRE(order.ok());
   CHECK(users.close(f.guest).error().code == Errno::kDataErr);
   CHECK(users.close(f.landlord).error().code == Errno::kDataErr);
-  REQUIRE(orders.act(*order, f.guest, OrderAction::kCancel, "").ok());
+  ActContext at;
+  at.now = unix_now();
+  at.today = today();
+  REQUIRE(orders.act(order->id, f.guest, OrderAction::kCancel, "", at).ok());
   int64_t epoch = f.scalar("SELECT session_epoch FROM users WHERE id = 2");
   auto closed = users.close(f.guest);
   REQUIRE(closed.ok());

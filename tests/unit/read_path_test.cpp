@@ -216,7 +216,7 @@ TEST_CASE("generations: values never repeat, and going back (a restore) moves th
   REQUIRE(gens.refresh(*db).ok());
   CHECK(gens.epoch() == 1);
   CHECK(gens.stamp(gen_bit(GenKind::kHouse) | gen_bit(GenKind::kOrder)) ==
-        "5." + std::to_string(gens.get(GenKind::kOrder)));
+        "5." + std::to_string(gens.get(GenKind::kOrder)) + "~0");  // no pay_by has passed
 }
 
 // ---------------------------------------------------------------- index

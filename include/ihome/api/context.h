@@ -14,6 +14,7 @@
 #include "ihome/core/config.h"
 #include "ihome/core/result.h"
 #include "ihome/http/request.h"
+#include "ihome/pay/provider.h"
 #include "ihome/limits/rate_limit.h"
 #include "ihome/search/live_index.h"
 #include "ihome/store/cache.h"
@@ -33,6 +34,12 @@ class Context {
   RateLimiter& limiter() { return limiter_; }
   // The database, opening it when needed; DBERR (503) when it cannot be.
   Result<Db*> db();
+
+  // The configured payment provider, made on first use; nullptr under
+  // payment_provider = none.  THIRDERR when it cannot be made (keys).
+  Result<PaymentProvider*> payment_provider();
+  // The settings of a life-cycle action now (include/ihome/store/orders.h).
+  bool payments_on() const { return config_.payment_provider != "none"; }
 
   // The real-name keys, read from config.secret_key_file on first use.
   Result<const RealNameKeys*> real_name_keys();
@@ -86,6 +93,8 @@ class Context {
   RateLimiter limiter_;
   std::unique_ptr<Db> db_;
   std::optional<RealNameKeys> keys_;
+  std::unique_ptr<PaymentProvider> provider_;
+  bool provider_made_ = false;
   LocalCache local_;
   Generations gens_;
   uint64_t gens_epoch_ = 0;

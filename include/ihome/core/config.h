@@ -54,6 +54,22 @@ struct Config {
   int login_lock = 900;
   int password_opslimit = 2;
   int password_memlimit_kib = 65536;
+  // payments (API.md "Payments")
+  std::string payment_provider = "none";  // none, sandbox or alipay
+  int payment_window_minutes = 120;
+  int refund_full_days = 7;
+  std::string public_url;  // the site's origin, for the provider's notify and return URLs
+  std::string alipay_app_id;
+  std::string alipay_private_key_file;
+  std::string alipay_public_key_file;
+  std::string alipay_gateway = "https://openapi.alipay.com/gateway.do";
+  std::string alipay_ca_file;
+  int payment_query_after_s = 300;   // a payment still open this long is asked about
+  int payment_query_every_s = 60;    // at most this often
+  int payment_query_grace_s = 900;   // until pay_by + this
+  int refund_retry_first_s = 60;     // a failed refund's first retry
+  int refund_retry_max_s = 1800;     // its retries' longest wait
+  int jobs_interval_ms = 1000;       // how often the job process looks for work
 };
 
 // One documented setting, for --help and README.

@@ -18,5 +18,7 @@ std::string format_date(int64_t days);
 
 // Today's day number in local time.
 int64_t today();
+// Unix seconds -> 'YYYY-MM-DD HH:MM:SS' in local time (API.md timestamps).
+std::string format_timestamp(int64_t unix_seconds);
 
 }  // namespace ihome

@@ -4,10 +4,14 @@
 // it reads the change log (sql/008_read_path.sql) after the last entry it
 // applied and reloads just those houses.  It rebuilds from scratch when it
 // has none yet, when entries it needs were pruned, when the log went back
-// (a restore) or when its horizon has aged a month.
+// (a restore) or when its horizon has aged a month.  A stay that holds its
+// nights only until a moment (a WAIT_PAYMENT order's pay_by) is remembered
+// with it, and the house is reloaded by the first sync() from that second on,
+// so the nights are free exactly then, with no write to announce it.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 
 #include "ihome/core/result.h"
@@ -43,12 +47,16 @@ class LiveIndex {
   uint64_t applied() const { return applied_; }
 
  private:
-  Status rebuild(Db& db);
-  Status catch_up(Db& db);
+  Status rebuild(Db& db, int64_t now);
+  Status catch_up(Db& db, int64_t now);
+  Status expire(Db& db, int64_t now);
+  // Puts a house into the index and remembers when its stays stop holding.
+  void load(const IndexedHouse& house, const std::vector<BusyStay>& stays);
 
   std::unique_ptr<AvailabilityIndex> index_;
   int64_t seq_ = 0;
   ChangeStamp seen_;
+  std::multimap<int64_t, int64_t> expiries_;  // unix time -> house whose stay stops holding then
   uint64_t rebuilds_ = 0;
   uint64_t applied_ = 0;
 };

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "ihome/core/result.h"
 #include "ihome/store/db.h"
@@ -35,12 +36,20 @@ constexpr int kGenKinds = 4;
 using GenMask = unsigned;
 constexpr GenMask gen_bit(GenKind k) { return 1u << static_cast<int>(k); }
 
+// Time moves the order kind too, with no write to say so: a WAIT_PAYMENT
+// order stops holding its nights at its pay_by (include/ihome/store/orders.h).
+// So the values carry one slot more, kHoldSlot: the latest pay_by that has
+// passed, as of now; a fragment depending on kOrder depends on it too.
+constexpr int kHoldSlot = kGenKinds;
+
 class Generations {
  public:
-  using Values = std::array<int64_t, kGenKinds>;
+  using Values = std::array<int64_t, kGenKinds + 1>;
 
-  // Brings the values up to date with the database; DBERR when it cannot be read.
-  Status refresh(Db& db);
+  // Brings the values up to date with the database and the clock (unix
+  // time `now`); DBERR when it cannot be read.
+  Status refresh(Db& db, int64_t now);
+  Status refresh(Db& db);  // at the current time
   const Values& values() const { return values_; }
   int64_t get(GenKind k) const { return values_[static_cast<int>(k)]; }
   // How many times the values went back since the start (a restore of an
@@ -58,8 +67,13 @@ class Generations {
   bool wrote_since(Db& db) const { return sqlite3_total_changes64(db.handle()) != seen_.total_changes; }
 
  private:
+  Status read_pay_deadlines(Db& db, int64_t now);
+
   Values values_{};
   ChangeStamp seen_;
+  std::vector<int64_t> deadlines_;  // pay_by of WAIT_PAYMENT orders still ahead at the last read, ascending
+  size_t next_deadline_ = 0;
+  bool deadlines_cut_ = false;  // more were ahead than deadlines_ holds
   uint64_t epoch_ = 0;
   uint64_t change_count_ = 0;
 };
@@ -87,6 +101,9 @@ class LocalCache {
     GenMask mask;
     Generations::Values gens;
   };
+  static bool depends(GenMask mask, int slot) {
+    return slot == kHoldSlot ? (mask & gen_bit(GenKind::kOrder)) != 0 : (mask & (1u << slot)) != 0;
+  }
   void drop(std::list<Entry>::iterator it);
 
   size_t max_bytes_;

@@ -25,10 +25,12 @@ struct IndexedHouse {
   bool listed = true;  // shown in searches at all: online
 };
 
-// A stay holding nights [start_day, end_day).
+// A stay holding nights [start_day, end_day), until unix time `until` (a
+// WAIT_PAYMENT order's pay_by; the others hold for good).
 struct BusyStay {
   int64_t start_day;
   int64_t end_day;
+  int64_t until = INT64_MAX;
 };
 
 class SearchSource {
@@ -39,11 +41,13 @@ class SearchSource {
   Result<int64_t> last_change();
   // Up to `limit` entries after `seq`, ascending: (seq, house_id).
   Result<std::vector<std::pair<int64_t, int64_t>>> changes_after(int64_t seq, int64_t limit);
-  // Every house, with its stays that end after `base_day`, house by house.
-  Status each_house(int64_t base_day,
+  // Every house, with its stays that end after `base_day` and hold their
+  // nights at unix time `now`, house by house.
+  Status each_house(int64_t base_day, int64_t now,
                     const std::function<void(const IndexedHouse&, const std::vector<BusyStay>&)>& fn);
-  // One house (nullopt when gone) and its stays ending after `base_day`.
-  Result<std::optional<IndexedHouse>> house(int64_t id, int64_t base_day, std::vector<BusyStay>& stays);
+  // One house (nullopt when gone) and its stays ending after `base_day`
+  // that hold their nights at `now`.
+  Result<std::optional<IndexedHouse>> house(int64_t id, int64_t base_day, int64_t now, std::vector<BusyStay>& stays);
 
  private:
   Db& db_;
