@@ -33,7 +33,8 @@ CREATE TABLE orders_new (
   pay_by        INTEGER,
   earned        INTEGER NOT NULL DEFAULT 0 CHECK (earned >= 0),
   canceled_by   TEXT    CHECK (canceled_by IN ('guest', 'landlord')),
-  cancel_reason TEXT
+  cancel_reason TEXT,
+  CHECK (status <> 'WAIT_PAYMENT' OR pay_by IS NOT NULL)
 );
 
 -- A stay of the second release accepted and still ahead was "WAIT_COMMENT"

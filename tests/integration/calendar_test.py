@@ -126,7 +126,7 @@ class Nights(CalendarCase):
     def test_only_active_orders_hold_nights(self):
         hid = make_house(self.owner)
         starts = {}
-        for i, status in enumerate(ACTIVE + ("REJECTED", "CANCELED")):
+        for i, status in enumerate(ACTIVE + ("REJECTED", "CANCELED", "EXPIRED")):
             start = "2027-06-%02d" % (1 + 3 * i)
             starts[status] = start
             insert_order(STACK, hid, self.guest.user_id, start, "2027-06-%02d" % (2 + 3 * i), status)
@@ -198,7 +198,10 @@ class Freshness(CalendarCase):
         oid = r.json["order_id"]
         want = ["2027-10-20", "2027-10-21"]
         self.assertEqual(self.window(hid), want)
-        self.assertOk(self.owner.post("/api/order/accept", {"order_id": oid}))
+        self.assertOk(self.owner.post("/api/order/accept", {"order_id": oid}))  # PAID (provider none)
+        self.assertEqual(self.window(hid), want)
+        # The stay ends (the job stores WAIT_COMMENT on the check-out day); the guest reviews it.
+        STACK.db_execute("UPDATE orders SET status = 'WAIT_COMMENT' WHERE id = ?", (oid,))
         self.assertEqual(self.window(hid), want)
         self.assertOk(self.guest.post("/api/order/comment", {"order_id": oid, "comment": "好"}))
         self.assertEqual(self.window(hid), want)
@@ -217,7 +220,8 @@ class Freshness(CalendarCase):
         hid = make_house(self.owner)
         self.window(hid)
         gens = dict(STACK.db_query("SELECT kind, gen FROM generations"))
-        key = "calendar:%d:2027-10-01:31@%d.%d" % (hid, gens["house"], gens["order"])
+        # "~0": the latest pay_by that has passed (none here), which moves the order kind too.
+        key = "calendar:%d:2027-10-01:31@%d.%d~0" % (hid, gens["house"], gens["order"])
         self.assertIsNotNone(STACK.cache_get(key), "no %s in memcached after a calendar answer" % key)
 
     def test_an_order_written_outside_ihomed_shows_at_once(self):

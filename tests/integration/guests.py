@@ -14,7 +14,9 @@ import harness
 from harness import new_id_card, new_mobile
 
 UNKNOWN_ID = 2147483647
-ACTIVE = ("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE")
+# Statuses that hold their nights (WAIT_PAYMENT only before pay_by), and those whose stay was paid.
+ACTIVE = ("WAIT_ACCEPT", "WAIT_PAYMENT", "PAID", "WAIT_COMMENT", "COMPLETE")
+EARNING = ("PAID", "WAIT_COMMENT", "COMPLETE")
 
 
 def make_user(stack, verified=False, name=None):
@@ -76,10 +78,28 @@ def dates(start, end):
 
 
 def insert_order(stack, house_id, guest_id, start, end, status):
+    """An order written straight into SQLite, as an older release or an operator would have:
+    a paid status earns its amount (orders.earned, sql/010_payments.sql)."""
     days = nights(start, end)
     at = time.strftime("%Y-%m-%d %H:%M:%S")
+    amount = days * 19900
+    pay_by = int(time.time()) + 3600 if status == "WAIT_PAYMENT" else None
     stack.db_execute(
         "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount,"
-        " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (guest_id, house_id, start, end, days, 19900, days * 19900, status, at, at))
+        " status, created_at, updated_at, earned, pay_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (guest_id, house_id, start, end, days, 19900, amount, status, at, at,
+         amount if status in EARNING else 0, pay_by))
+
+
+def end_stay(stack, order_id):
+    """Time passes: the order's stay moves to end today (its check-out day), keeping its length,
+    and a PAID stay becomes WAIT_COMMENT as the job process stores it that day (readers see it
+    so at once anyway), so it may be reviewed.  Returns (start, end)."""
+    days = stack.db_query("SELECT days FROM orders WHERE id = ?", (order_id,))[0][0]
+    start, end = day(-days), day(0)
+    stack.db_execute(
+        "UPDATE orders SET start_date = ?, end_date = ?,"
+        " status = CASE status WHEN 'PAID' THEN 'WAIT_COMMENT' ELSE status END WHERE id = ?",
+        (start, end, order_id))
+    return start, end
 

@@ -47,6 +47,9 @@ BASE_ENV = {
     "IHOME_IMAGECODE_PER_MINUTE": "100000",
     "IHOME_SMS_IP_PER_HOUR": "100000",
     "IHOME_LOG_LEVEL": "debug",
+    # The classic site's life cycle (accept -> PAID, the guest pays at the door); the payment
+    # suites start their stacks with sandbox or alipay.
+    "IHOME_PAYMENT_PROVIDER": "none",
 }
 
 # Every stack started in this process, so the runner can show the logs of a failed module.

@@ -50,10 +50,12 @@ def insert_stay(guest_id, house_id, start, end, price_fen, status):
     conn = __import__("sqlite3").connect(STACK.db, timeout=10)
     try:
         with conn:
+            # A paid stay earns its amount (orders.earned, sql/010_payments.sql).
+            earned = n * price_fen if status in ("PAID", "WAIT_COMMENT", "COMPLETE") else 0
             cur = conn.execute(
-                "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (guest_id, house_id, start, end, n, price_fen, n * price_fen, status))
+                "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status,"
+                " earned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guest_id, house_id, start, end, n, price_fen, n * price_fen, status, earned))
             return cur.lastrowid
     finally:
         conn.close()
@@ -67,7 +69,7 @@ def oracle(stays, houses, year):
     months = [{"orders": set(), "nights": 0, "amount": 0} for _ in range(12)]
     per_house = {h: {"orders": set(), "nights": 0, "amount": 0} for h, _t in houses}
     for i, (house, start, end, fen, status) in enumerate(stays):
-        if status not in ("WAIT_COMMENT", "COMPLETE") or house not in per_house:
+        if status not in ("PAID", "WAIT_COMMENT", "COMPLETE") or house not in per_house:
             continue
         d = datetime.date.fromisoformat(start)
         while d < datetime.date.fromisoformat(end):
@@ -213,7 +215,7 @@ class SummaryTest(ApiTestCase):
     def test_index_exists(self):
         rows = STACK.db_query("SELECT sql FROM sqlite_master WHERE name = 'orders_house_stays'")
         self.assertEqual(len(rows), 1)
-        self.assertIn("WAIT_COMMENT", rows[0][0])
+        self.assertIn("earned", rows[0][0])
 
 
 class IcalTest(ApiTestCase):

@@ -20,7 +20,7 @@ import unittest
 import uuid
 
 import harness
-from guests import UNKNOWN_ID, book, day, make_house, make_user, nights
+from guests import UNKNOWN_ID, book, day, end_stay, make_house, make_user, nights
 from harness import ApiTestCase, make_png, multipart, run_together
 
 STACK = None
@@ -37,7 +37,8 @@ def tearDownModule():
 
 
 ORDER_KEYS = {"order_id", "house_id", "title", "img_url", "start_date", "end_date", "ctime",
-              "days", "amount", "status", "comment"}
+              "days", "amount", "status", "comment", "pay_by", "paid_amount", "refund_amount",
+              "canceled_by", "cancel_reason"}
 TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 MEDIA_URL_RE = r"^/media/[A-Za-z0-9_-]{43}\.jpg$"
 AREA_DEFAULT = 1
@@ -174,10 +175,14 @@ class OrderCase(ApiTestCase):
         landlord, guest = self.landlord(), self.user()
         hid = self.house(landlord)
         oid = self.book_ok(guest, hid, day(offset), day(offset + 2))
-        if status == "WAIT_COMMENT":
+        if status == "PAID":
+            self.act_ok(landlord, "accept", oid)  # payment_provider = none: paid at the door
+        elif status == "WAIT_COMMENT":
             self.act_ok(landlord, "accept", oid)
+            end_stay(self.st, oid)
         elif status == "COMPLETE":
             self.act_ok(landlord, "accept", oid)
+            end_stay(self.st, oid)
             self.act_ok(guest, "comment", oid)
         elif status == "REJECTED":
             self.act_ok(landlord, "reject", oid)
@@ -230,6 +235,7 @@ class LoginAndCsrf(OrderCase):
         self.assertEqual(self.order_count(hid), 1)
         self.assertEqual(self.status(oid), "WAIT_ACCEPT")
         self.act_ok(landlord, "accept", oid)
+        end_stay(self.st, oid)
         for csrf in (False, "wrong-token"):
             r = guest.post("/api/order/comment", {"order_id": oid, "comment": "好"}, csrf=csrf)
             self.assertJsonAnswer(r, 403, 4201, "comment")
@@ -403,10 +409,16 @@ class Overlap(OrderCase):
         landlord, guest = self.landlord(), self.user()
         hid = self.house(landlord)
         oid = self.book_ok(guest, hid, day(100), day(103))
-        if status in ("WAIT_COMMENT", "COMPLETE"):
+        if status in ("PAID", "WAIT_COMMENT", "COMPLETE"):
             self.act_ok(landlord, "accept", oid)
-        if status == "COMPLETE":
-            self.act_ok(guest, "comment", oid)
+        if status in ("WAIT_COMMENT", "COMPLETE"):
+            # The stay has ended and comes back to its dates: as the database holds such an
+            # order of a past stay (the nights rules do not look at the day).
+            start, end = end_stay(self.st, oid)
+            if status == "COMPLETE":
+                self.act_ok(guest, "comment", oid)
+            self.st.db_execute("UPDATE orders SET start_date = ?, end_date = ? WHERE id = ?",
+                               (day(100), day(103), oid))
         if status == "REJECTED":
             self.act_ok(landlord, "reject", oid)
         if status == "CANCELED":
@@ -435,7 +447,7 @@ class Overlap(OrderCase):
         self.assertJsonAnswer(self.book(other, hid, day(99), day(104)), 200, 4004, "now all taken")
 
     def test_accepted_and_completed_stays_block_their_nights_4004(self):
-        for status in ("WAIT_COMMENT", "COMPLETE"):
+        for status in ("PAID", "WAIT_COMMENT", "COMPLETE"):
             hid, _ = self.stay(status)
             other = self.user()
             for s, e, what in self.SHARING:
@@ -477,6 +489,10 @@ class LifeCycle(OrderCase):
         self.assertEqual(self.listed(guest, "custom", oid)["status"], "WAIT_ACCEPT")
         self.assertEqual(self.listed(landlord, "landlord", oid)["status"], "WAIT_ACCEPT")
         self.act_ok(landlord, "accept", oid)
+        self.assertEqual(self.status(oid), "PAID")  # payment_provider = none
+        self.assertEqual(self.listed(guest, "custom", oid)["status"], "PAID")
+        self.assertJsonAnswer(self.act(guest, "comment", oid), 200, 4004, "a review before the stay")
+        end_stay(self.st, oid)
         self.assertEqual(self.status(oid), "WAIT_COMMENT")
         self.assertEqual(self.listed(guest, "custom", oid)["status"], "WAIT_COMMENT")
         self.assertEqual(self.listed(landlord, "landlord", oid)["status"], "WAIT_COMMENT")
@@ -534,14 +550,15 @@ class LifeCycle(OrderCase):
         hid = self.house(landlord)
         oid = self.book_ok(guest, hid, day(60), day(62))
         self.assertOk(landlord.post("/api/order/accept", {"order_id": str(oid)}))
+        end_stay(self.st, oid)
         self.assertOk(guest.post("/api/order/comment", form={"order_id": str(oid), "comment": "好"}))
         self.assertEqual(self.status(oid), "COMPLETE")
 
     # -- forbidden transitions: 4004 ----------------------------------------------------------
     def test_accept_twice_is_4004(self):
-        landlord, guest, hid, oid = self.order_in("WAIT_COMMENT")
+        landlord, guest, hid, oid = self.order_in("PAID")
         self.assertJsonAnswer(self.act(landlord, "accept", oid), 200, 4004)
-        self.assertEqual(self.status(oid), "WAIT_COMMENT")
+        self.assertEqual(self.status(oid), "PAID")
 
     def test_comment_before_accept_is_4004(self):
         landlord, guest, hid, oid = self.order_in("WAIT_ACCEPT")
@@ -550,10 +567,14 @@ class LifeCycle(OrderCase):
         self.assertIsNone(self.order_row(oid)["comment"])
         self.assertEqual(self.house_order_count(hid), 0)
 
-    def test_cancel_after_accept_is_4004(self):
+    def test_cancel_once_the_stay_has_begun_is_4004(self):
         landlord, guest, hid, oid = self.order_in("WAIT_COMMENT")
         self.assertJsonAnswer(self.act(guest, "cancel", oid), 200, 4004)
+        self.assertJsonAnswer(self.act(landlord, "cancel", oid, reason="漏水"), 200, 4004)
         self.assertEqual(self.status(oid), "WAIT_COMMENT")
+        landlord, guest, hid, oid = self.order_in("PAID", offset=0)  # the check-in day is today
+        self.assertJsonAnswer(self.act(guest, "cancel", oid), 200, 4004)
+        self.assertEqual(self.status(oid), "PAID")
 
     def test_reject_after_cancel_is_4004(self):
         landlord, guest, hid, oid = self.order_in("CANCELED")
@@ -563,8 +584,8 @@ class LifeCycle(OrderCase):
 
     def test_every_action_outside_its_state_is_4004_and_changes_nothing(self):
         allowed = {("accept", "WAIT_ACCEPT"), ("reject", "WAIT_ACCEPT"),
-                   ("cancel", "WAIT_ACCEPT"), ("comment", "WAIT_COMMENT")}
-        for i, status in enumerate(("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE", "REJECTED",
+                   ("cancel", "WAIT_ACCEPT"), ("cancel", "PAID"), ("comment", "WAIT_COMMENT")}
+        for i, status in enumerate(("WAIT_ACCEPT", "PAID", "WAIT_COMMENT", "COMPLETE", "REJECTED",
                                     "CANCELED")):
             landlord, guest, hid, oid = self.order_in(status, offset=40 + 5 * i)
             before = self.order_row(oid)
@@ -593,14 +614,15 @@ class LifeCycle(OrderCase):
     def test_reject_by_the_guest_and_cancel_by_the_landlord_are_4105(self):
         landlord, guest, hid, oid = self.order_in("WAIT_ACCEPT")
         self.assertJsonAnswer(self.act(guest, "reject", oid), 200, 4105)
-        self.assertJsonAnswer(self.act(landlord, "cancel", oid), 200, 4105)
+        # The landlord may cancel only a paid stay (with a reason); an unpaid one they reject.
+        self.assertJsonAnswer(self.act(landlord, "cancel", oid, reason="不方便"), 200, 4004)
         self.assertEqual(self.order_row(oid)["status"], "WAIT_ACCEPT")
         self.assertIsNone(self.order_row(oid)["comment"])
 
     def test_a_third_user_can_do_nothing_4105_in_any_state(self):
         third = self.landlord()   # even a verified landlord of other houses
         self.house(third)
-        for i, status in enumerate(("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE", "REJECTED",
+        for i, status in enumerate(("WAIT_ACCEPT", "PAID", "WAIT_COMMENT", "COMPLETE", "REJECTED",
                                     "CANCELED")):
             landlord, guest, hid, oid = self.order_in(status, offset=40 + 5 * i)
             before = self.order_row(oid)
@@ -668,6 +690,7 @@ class LifeCycle(OrderCase):
         ids = [self.book_ok(g, hid, day(70 + 3 * i), day(72 + 3 * i)) for i, g in enumerate(guests)]
         for oid in ids:
             self.act_ok(landlord, "accept", oid)
+            end_stay(self.st, oid)
         for n, (g, oid) in enumerate(zip(guests, ids), start=1):
             self.act_ok(g, "comment", oid, comment="第%d条" % n)
             self.assertEqual(self.house_order_count(hid), n)
@@ -696,6 +719,7 @@ class LifeCycle(OrderCase):
         self.act_ok(landlord, "accept", oid)
         index = self.assertOk(self.anon().get("/api/house/index"))["data"]
         self.assertEqual([h["house_id"] for h in index[:2]], [newer, older], "accept counts nothing")
+        end_stay(self.st, oid)
         self.act_ok(guest, "comment", oid)
         index = self.assertOk(self.anon().get("/api/house/index"))["data"]
         self.assertEqual([h["house_id"] for h in index[:2]], [older, newer],
@@ -734,13 +758,16 @@ class Lists(OrderCase):
         self.assertEqual(strip, [
             {"order_id": c, "house_id": plain, "title": "无图房", "img_url": None,
              "start_date": day(100), "end_date": day(102), "days": 2, "amount": "398.00",
-             "status": "REJECTED", "comment": "不方便"},
+             "status": "REJECTED", "comment": "不方便", "pay_by": None, "paid_amount": "0.00", "refund_amount": "0.00",
+             "canceled_by": None, "cancel_reason": None},
             {"order_id": b, "house_id": pictured, "title": "有图房", "img_url": url,
              "start_date": day(90), "end_date": day(91), "days": 1, "amount": "298.50",
-             "status": "WAIT_ACCEPT", "comment": None},
+             "status": "WAIT_ACCEPT", "comment": None, "pay_by": None, "paid_amount": "0.00", "refund_amount": "0.00",
+             "canceled_by": None, "cancel_reason": None},
             {"order_id": a, "house_id": plain, "title": "无图房", "img_url": None,
              "start_date": day(90), "end_date": day(93), "days": 3, "amount": "597.00",
-             "status": "WAIT_ACCEPT", "comment": None},
+             "status": "WAIT_ACCEPT", "comment": None, "pay_by": None, "paid_amount": "0.00", "refund_amount": "0.00",
+             "canceled_by": None, "cancel_reason": None},
         ])
         self.assertRegex(url, MEDIA_URL_RE)
 
@@ -772,7 +799,9 @@ class Lists(OrderCase):
         self.assertEqual({k: v for k, v in data["orders"][1].items() if k != "ctime"},
                          {"order_id": b, "house_id": h2, "title": "房二", "img_url": None,
                           "start_date": day(90), "end_date": day(94), "days": 4,
-                          "amount": "796.00", "status": "WAIT_COMMENT", "comment": None})
+                          "amount": "796.00", "status": "PAID", "comment": None, "pay_by": None,
+                          "paid_amount": "0.00", "refund_amount": "0.00", "canceled_by": None,
+                          "cancel_reason": None})
         self.assertEqual([o["order_id"] for o in self.my_orders(rival, "custom")["orders"]], [c])
         self.assertEqual(len(self.my_orders(rival, "landlord")["orders"]), 1)
         empty = self.my_orders(g1, "landlord")
@@ -859,9 +888,8 @@ class SearchDates(OrderCase):
         self.assertEqual(self.search_ids(viewer, sd, ed), [], "after the third booking")
         self.act_ok(landlord, "accept", oid)
         self.assertEqual(self.search_ids(viewer, sd, ed), [], "after accept")
-        self.act_ok(guest, "comment", oid)
-        self.assertEqual(self.search_ids(viewer, sd, ed), [], "after comment")
-        self.assertEqual(self.search_ids(viewer, day(123), day(125)), [hid])
+        self.act_ok(guest, "cancel", oid)  # paid (provider none), 120 days ahead
+        self.assertEqual(self.search_ids(viewer, sd, ed), [hid], "after cancelling a paid stay")
 
 
 # ===== concurrency ===========================================================================
