@@ -8,6 +8,10 @@
 //   POST /api/order/reject       {order_id, reject_reason}  (house owner)
 //   POST /api/order/comment      {order_id, comment}        (guest)
 //   POST /api/order/cancel       {order_id}                 (guest)
+//
+// Nothing here touches a cache: what shows orders (dated searches, calendars,
+// house/info's comments and order_count) is cached under the SQLite
+// generations that the writing transaction itself moves (sql/008_read_path.sql).
 #include <string>
 
 #include "ihome/api/app.h"
@@ -38,8 +42,6 @@ Reply book(Context& ctx, Request& req) {
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
   TRY_ASSIGN(id, orders.create(NewOrder{session.user_id, house_id, start, end}));
-  ctx.bump_search();  // the stay's nights are taken now
-  forget_calendar(ctx, house_id);
   metrics::count_booking();
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
@@ -119,12 +121,7 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   }
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(house_id, orders.act(order_id, session.user_id, action, text));
-  // Rejected and canceled stays free their nights; a comment changes the
-  // house's comments and order_count (detail, index, booking sort).
-  if (action == OrderAction::kComment) forget_house(ctx, house_id);
-  else ctx.bump_search();
-  if (action == OrderAction::kReject || action == OrderAction::kCancel) forget_calendar(ctx, house_id);
+  TRY(orders.act(order_id, session.user_id, action, text));
   return ok_reply();
 }
 
