@@ -4,6 +4,24 @@
 # `deps` step (scripts/install-deps) installs whatever is missing first, so
 # `make run` and `make test` work as the first command on a fresh Debian 12.
 
+# The first build uses every core: -j<cores> unless a -j was given (on the
+# command line, which wins anyway, or in MAKEFLAGS) or `clean` is a goal
+# (`make clean all` would race); sub-makes share the jobserver.  Recipes
+# print one short line each ("CXX src/main.cpp"); V=1 prints the commands.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter -j% j%,$(shell printf '%s' "$$MAKEFLAGS"))$(filter clean,$(MAKECMDGOALS)),)
+MAKEFLAGS += -j$(NPROC)
+endif
+endif
+# (Expanded when the recipe runs, so it sees make -s.)
+V ?= 0
+ifeq ($(V),0)
+say = @$(if $(findstring s,$(firstword -$(MAKEFLAGS))),,printf '  %-4s %s\n' '$(1)' '$(2)';)
+else
+say =
+endif
+
 CXX       ?= g++
 CXXSTD    := -std=c++20
 WARNINGS  := -Wall -Wextra -Werror
@@ -64,35 +82,35 @@ deps:
 
 $(BUILD)/%.o: %.cpp | deps
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(call say,CXX,$<)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 # The SQL migrations are compiled into the binary so that an installed
 # ihomed needs no sql/ directory beside it.
 $(BUILD)/gen/migrations.cpp: $(SQL) scripts/gen-migrations
 	@mkdir -p $(dir $@)
-	scripts/gen-migrations $(SQL) > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)scripts/gen-migrations $(SQL) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.cpp | deps
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(call say,CXX,$<)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(BUILD)/libihome.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(IHOMED): $(BUILD)/src/main.o $(BUILD)/libihome.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call say,LD,$@)$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(UNIT): $(UNIT_OBJ) $(BUILD)/libihome.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
+	$(call say,LD,$@)$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
 
 # A fuzz target linked with replay.cpp: runs each corpus file once.
 $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/libihome.a
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call say,LD,$@)$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The same target linked with libFuzzer (BUILD=build-fuzz, CXX=clang++).
 $(BUILD)/fuzzer/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libihome.a
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+	$(call say,LD,$@)$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
 # Kept (not intermediate), so make removes nothing after the closing line of
@@ -105,15 +123,17 @@ run: $(IHOMED)
 unit: $(UNIT)
 	$(UNIT)
 
+# MAKEFLAGS= : the suites' own `make run`/`make install` (ops) are no sub-makes
+# of this one (they would find no jobserver).
 test: $(IHOMED) $(UNIT) $(FUZZ_REPLAY)
-	IHOMED=$(IHOMED) UNIT=$(UNIT) tests/run-all
+	MAKEFLAGS= IHOMED=$(IHOMED) UNIT=$(UNIT) tests/run-all
 
 # Same suites, sanitizer build.  Leak checking is off in the forked workers
 # (they _exit without tearing ImageMagick down); everything else aborts.
 asan:
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" OPT="-O1 -g" build-asan/ihomed build-asan/unit_tests \
 	  $(FUZZ_TARGETS:%=build-asan/fuzz/%)
-	IHOMED=build-asan/ihomed UNIT=build-asan/unit_tests \
+	MAKEFLAGS= IHOMED=build-asan/ihomed UNIT=build-asan/unit_tests \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-all
 
 # libFuzzer + ASan/UBSan with Debian's clang (scripts/install-deps --fuzz),

@@ -100,9 +100,6 @@ Reply close_account(Context& ctx, Request& req) {
   Status forgot = ctx.sessions().forget_user(user->id);
   if (!forgot.ok()) log_warn("closed account's sessions not deleted user_id=" + std::to_string(user->id));
   (void)clear_login_failures(ctx, user->mobile, true);
-  for (int64_t id : closed.houses) forget_house(ctx, id);
-  for (int64_t id : closed.commented_houses) forget_house(ctx, id);
-  for (int64_t id : closed.favorite_houses) forget_house_detail(ctx, id);
   Reply reply = ok_reply();
   reply.set_cookie("session_id", "", session_cookie_attributes(ctx.config().cookie_secure) + "; Max-Age=0");
   log_info("account closed user_id=" + std::to_string(user->id));

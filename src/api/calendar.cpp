@@ -73,10 +73,6 @@ Reply house_calendar_reply(Context& ctx, Request& req) {
 
 }  // namespace
 
-// Nothing to do any more: the SQLite generations (sql/008_read_path.sql)
-// invalidate calendars for every writer.  Kept for its callers.
-void forget_calendar(Context&, int64_t) {}
-
 void add_calendar_routes(Router& router, Context& ctx) {
   router.add("GET", "/api/house/calendar", public_read(bind_handler(ctx, house_calendar_reply)));
 }

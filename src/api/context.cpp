@@ -4,9 +4,6 @@
 #include "ihome/metrics/metrics.h"
 #include "ihome/store/users.h"
 
-#include <cstdlib>
-#include <ctime>
-
 namespace ihome {
 
 namespace {
@@ -107,31 +104,6 @@ void Context::remember(std::string_view key, std::string_view value, int ttl_sec
   (void)cache_->set(key, value, ttl_seconds);
 }
 
-void Context::forget(std::string_view key) { (void)cache_->remove(key); }
-
-std::string Context::search_generation() {
-  auto v = cache_->get("search_gen");
-  if (v && v->has_value()) return **v;
-  // A fresh generation per start of memcached, so no stale answer of an
-  // earlier life survives a restart with persistence.
-  std::string fresh = std::to_string(time(nullptr));
-  auto added = cache_->add("search_gen", fresh, 0);
-  if (added && *added) return fresh;
-  v = cache_->get("search_gen");
-  return v && v->has_value() ? **v : fresh;
-}
-
-void Context::bump_search() {
-  auto v = cache_->get("search_gen");
-  if (!v) return;
-  if (!v->has_value()) {
-    (void)search_generation();
-    return;
-  }
-  // incr needs a number; the generation is one.
-  std::string next = std::to_string(std::atoll((*v)->c_str()) + 1);
-  (void)cache_->set("search_gen", next, 0);
-}
 
 Result<std::optional<Session>> Context::session_of(const Request& req) {
   std::string_view id = req.cookie("session_id");

@@ -109,7 +109,6 @@ Reply new_house(Context& ctx, Request& req) {
   Houses houses(*db);
   TRY(check_house_catalog(houses, parsed));
   TRY_ASSIGN(id, houses.create(h));
-  ctx.bump_search();
   log_info("house published house_id=" + std::to_string(id) + " user_id=" + std::to_string(h.user_id));
   return ok_reply([&](JsonWriter& w) {
     w.Key("house_id");
@@ -142,9 +141,6 @@ Reply house_image(Context& ctx, Request& req) {
     remove_media_file(cfg.media_dir, name);
     return error_reply(added.error());
   }
-  ctx.forget(info_key(house_id));
-  ctx.forget("house_index");
-  if (added->became_index) ctx.bump_search();
   return ok_reply([&](JsonWriter& w) {
     w.Key("url");
     write_string(w, media_url(name));
@@ -350,14 +346,21 @@ Result<HouseSearch> parse_search(const Request& req) {
   return q;
 }
 
-// Whether `area_id` is in the catalog; the ids are read once per worker
-// (seed data, see catalog()), so the hot search path asks SQLite nothing.
-Result<bool> known_area(Houses& houses, int64_t area_id) {
+// Whether `area_id` is in the catalog; the ids are kept in the worker while
+// the catalog generation holds (an area added by ihome-admin or sqlite3
+// shows at once), so the hot search path asks SQLite nothing.
+Result<bool> known_area(Context& ctx, Houses& houses, int64_t area_id) {
   static std::vector<int64_t> ids;
-  if (ids.empty()) {
+  static int64_t ids_gen = 0;  // generations start at 1
+  auto gens = ctx.generations();
+  if (!gens) return gens.take_error();
+  int64_t gen = (*gens)->get(GenKind::kCatalog);
+  if (gen != ids_gen) {
     auto areas = houses.areas();
     if (!areas) return areas.take_error();
+    ids.clear();
     for (const NamedId& a : *areas) ids.push_back(a.id);
+    ids_gen = gen;
   }
   return std::find(ids.begin(), ids.end(), area_id) != ids.end();
 }
@@ -391,7 +394,7 @@ Reply house_list(Context& ctx, Request& req) {
   TRY_ASSIGN(db, ctx.db());
   Houses houses(*db);
   if (q.area_id) {
-    TRY_ASSIGN(known, known_area(houses, *q.area_id));
+    TRY_ASSIGN(known, known_area(ctx, houses, *q.area_id));
     if (!known) return error_reply(field_error("aid", "不存在"));
   }
 
@@ -445,26 +448,7 @@ Reply house_list(Context& ctx, Request& req) {
 
 }  // namespace
 
-void forget_houses_of(Context& ctx, int64_t user_id) {
-  auto db = ctx.db();
-  if (!db) return;
-  Houses houses(**db);
-  auto ids = houses.ids_by_owner(user_id);
-  if (!ids) return;
-  for (int64_t id : *ids) ctx.forget(info_key(id));
-  if (!ids->empty()) ctx.bump_search();
-}
-
 void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }
-
-void forget_house_detail(Context& ctx, int64_t house_id) { ctx.forget(info_key(house_id)); }
-
-void forget_house(Context& ctx, int64_t house_id) {
-  ctx.forget(info_key(house_id));
-  forget_calendar(ctx, house_id);  // min_days/max_days may have changed
-  ctx.forget("house_index");
-  ctx.bump_search();
-}
 
 void add_house_routes(Router& router, Context& ctx) {
   router.add("GET", "/api/house/area", public_read(bind_handler(ctx, areas)));

@@ -1,10 +1,9 @@
 // Listing management: a landlord edits a house, takes it offline or back
 // online, deletes its photos and picks the cover (API.md "house/edit",
 // "house/status", "house/image/delete", "house/image/cover").  Owner only
-// (4105); unknown house 4002.  Every write drops what shows the house —
-// its cached detail, the home page's top houses, every cached search —
-// through forget_house() (src/api/house.cpp), the one place that knows
-// those caches.
+// (4105); unknown house 4002.  What shows the house (its detail, the home
+// page's top houses, searches, calendars) is cached under the SQLite
+// generations, which every write here moves (sql/008_read_path.sql).
 //
 // Routes:
 //   POST /api/house/edit          {house_id, …fields of newhouse…}
@@ -45,7 +44,6 @@ Reply edit(Context& ctx, Request& req) {
   Houses houses(*db);
   TRY(check_house_catalog(houses, parsed));
   TRY(houses.update(house_id, session.user_id, parsed.fields));
-  forget_house(ctx, house_id);
   log_info("house edited house_id=" + std::to_string(house_id));
   return ok_reply();
 }
@@ -58,7 +56,6 @@ Reply set_status(Context& ctx, Request& req) {
   TRY_ASSIGN(db, ctx.db());
   Houses houses(*db);
   TRY(houses.set_status(house_id, session.user_id, status));
-  forget_house(ctx, house_id);
   log_info("house status house_id=" + std::to_string(house_id) + " status=" + status);
   return ok_reply();
 }
@@ -73,7 +70,6 @@ Reply delete_image(Context& ctx, Request& req) {
   (void)deleted;
   // Committed: nothing points at the file any more.
   remove_media_file(ctx.config().media_dir, file);
-  forget_house(ctx, house_id);
   return ok_reply();
 }
 
@@ -84,7 +80,6 @@ Reply set_cover(Context& ctx, Request& req) {
   TRY_ASSIGN(db, ctx.db());
   Houses houses(*db);
   TRY(houses.set_cover(house_id, session.user_id, file));
-  forget_house(ctx, house_id);
   return ok_reply();
 }
 

@@ -2,8 +2,8 @@
 // "house/ical_url", "house/ical").
 //
 // Routes:
-//   GET  /api/house/ical_url?house_id=      the secret calendar URL   (owner)
-//   POST /api/house/ical_url/reset {house_id} a new token, old URL dead (owner)
+//   GET  /api/house/ical_url?house_id=      the secret calendar URL, null while none (owner)
+//   POST /api/house/ical_url/reset {house_id} a new token (the first one too), old URL dead (owner)
 //   GET  /api/house/ical?house_id=&token=   text/calendar (no login: the token is the key)
 //
 // The feed holds the stays that keep the house's nights (waiting, accepted,
@@ -32,12 +32,14 @@ std::string calendar_url(int64_t house_id, const std::string& token) {
   return "/api/house/ical?house_id=" + std::to_string(house_id) + "&token=" + token;
 }
 
-Reply url_reply(int64_t house_id, const std::string& token) {
+// {data: {url}}: null while the house has no token.
+Reply url_reply(int64_t house_id, const std::optional<std::string>& token) {
   return ok_reply([&](JsonWriter& w) {
     w.Key("data");
     w.StartObject();
     w.Key("url");
-    write_string(w, calendar_url(house_id, token));
+    if (token) write_string(w, calendar_url(house_id, *token));
+    else w.Null();
     w.EndObject();
   });
 }
@@ -53,6 +55,7 @@ Reply ical_url(Context& ctx, Request& req) {
   TRY_ASSIGN(house_id, req.query.integer("house_id", 1, INT64_MAX));
   TRY_ASSIGN(db, ctx.db());
   TRY(check_owner(*db, house_id, session.user_id));
+  // A GET never writes: no token yet answers null (the reset route makes one).
   TRY_ASSIGN(token, Landlords(*db).ical_token(house_id));
   return url_reply(house_id, token);
 }

@@ -9,6 +9,11 @@
 //   POST /api/order/comment      {order_id, comment}        (guest)
 //   POST /api/order/cancel       {order_id, reason}         (guest, or the owner of a paid stay)
 //   POST /api/order/pay          {order_id}                 (guest)
+//
+// Nothing here touches a cache: what shows orders (dated searches, calendars,
+// house/info's comments and order_count) is cached under the SQLite
+// generations that the writing transaction itself moves (sql/008_read_path.sql),
+// and a pay_by passing moves them too (include/ihome/store/local_cache.h).
 #include <string>
 
 #include "ihome/api/app.h"
@@ -44,8 +49,6 @@ Reply book(Context& ctx, Request& req) {
   Orders orders(*db);
   TRY_ASSIGN(booked, orders.create(NewOrder{session.user_id, house_id, start, end}, unix_now()));
   int64_t id = booked.id;
-  ctx.bump_search();  // the stay's nights are taken now
-  forget_calendar(ctx, house_id);
   metrics::count_booking();
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
@@ -152,11 +155,6 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
   TRY_ASSIGN(done, orders.act(order_id, session.user_id, action, text, act_context(ctx)));
-  // Rejected and canceled stays free their nights; a comment changes the
-  // house's comments and order_count (detail, index, booking sort).
-  if (action == OrderAction::kComment) forget_house(ctx, done.house_id);
-  else ctx.bump_search();
-  if (action == OrderAction::kReject || action == OrderAction::kCancel) forget_calendar(ctx, done.house_id);
   log_info("order " + std::string(order_status_name(done.status)) + " order_id=" + std::to_string(order_id) +
            " by_user_id=" + std::to_string(session.user_id) +
            (done.refund > 0 ? " refund_fen=" + std::to_string(done.refund) : std::string()));

@@ -77,7 +77,6 @@ Reply avatar(Context& ctx, Request& req) {
   }
   // Only now that the row points at the new file may the old one go.
   if (*old) remove_media_file(cfg.media_dir, **old);
-  forget_houses_of(ctx, session.user_id);  // landlords' avatars show on their houses
   return ok_reply([&](JsonWriter& w) {
     w.Key("url");
     write_string(w, media_url(name));
@@ -103,7 +102,6 @@ Reply change_name(Context& ctx, Request& req) {
   }
   session.name = name;
   TRY(ctx.sessions().update(req.cookie("session_id"), session));
-  forget_houses_of(ctx, session.user_id);
   return ok_reply();
 }
 

@@ -7,8 +7,8 @@
 //   GET  /api/user/favorites?p=                    saved houses, newest first
 //   GET  /api/user/favorites/ids                   every saved id (hearts)
 //
-// house/info's favorite_count lives in its cached fragment: a change here
-// drops that fragment (forget_house_detail) after the commit.
+// house/info's favorite_count lives in its cached fragment, which the
+// favorite generation (sql/008_read_path.sql) makes stale at the commit.
 #include <string>
 
 #include "ihome/api/app.h"
@@ -28,8 +28,7 @@ Reply add_favorite(Context& ctx, Request& req) {
   TRY_ASSIGN(house_id, req.body.integer("house_id", 1, INT64_MAX));
   TRY_ASSIGN(db, ctx.db());
   Favorites favorites(*db);
-  TRY_ASSIGN(added, favorites.add(session.user_id, house_id, kMaxFavorites));
-  if (added) forget_house_detail(ctx, house_id);
+  TRY(favorites.add(session.user_id, house_id, kMaxFavorites));
   return ok_reply();
 }
 
@@ -38,8 +37,7 @@ Reply remove_favorite(Context& ctx, Request& req) {
   TRY_ASSIGN(house_id, req.body.integer("house_id", 1, INT64_MAX));
   TRY_ASSIGN(db, ctx.db());
   Favorites favorites(*db);
-  TRY_ASSIGN(removed, favorites.remove(session.user_id, house_id));
-  if (removed) forget_house_detail(ctx, house_id);
+  TRY(favorites.remove(session.user_id, house_id));
   return ok_reply();
 }
 

@@ -191,27 +191,6 @@ Result<std::vector<HouseSummary>> Houses::by_owner(int64_t user_id) {
   return summaries(std::move(s));
 }
 
-Result<std::vector<int64_t>> Houses::ids_by_owner(int64_t user_id) {
-  auto s = db_.prepare("SELECT id FROM houses WHERE user_id = ?1");
-  if (!s) return s.take_error();
-  s->bind(1, user_id);
-  std::vector<int64_t> out;
-  Status done = s->each([&](const Stmt& row) { out.push_back(row.int64(0)); });
-  if (!done.ok()) return done.take_error();
-  return out;
-}
-
-Result<std::vector<int64_t>> Houses::ids_commented_by(int64_t user_id) {
-  auto s = db_.prepare("SELECT DISTINCT house_id FROM orders WHERE user_id = ?1 "
-                         "AND status = 'COMPLETE' AND comment IS NOT NULL");
-  if (!s) return s.take_error();
-  s->bind(1, user_id);
-  std::vector<int64_t> out;
-  Status done = s->each([&](const Stmt& row) { out.push_back(row.int64(0)); });
-  if (!done.ok()) return done.take_error();
-  return out;
-}
-
 Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   auto s = db_.prepare(
       "SELECT h.id, h.user_id, " CLOSED_AS_NAME ", u.avatar, h.title, h.price, h.address, h.room_count, "

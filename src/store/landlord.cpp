@@ -98,20 +98,14 @@ Result<LandlordYear> Landlords::year_summary(int64_t user_id, int year) {
   return out;
 }
 
-Result<std::string> Landlords::ical_token(int64_t house_id) {
-  // INSERT OR IGNORE then read: two workers asking at once agree on one token.
-  auto insert = db_.prepare("INSERT OR IGNORE INTO house_ical_tokens (house_id, token) VALUES (?1, ?2)");
-  if (!insert) return insert.take_error();
-  insert->bind(1, house_id).bind(2, random_token(kIcalTokenBytes));
-  Status s = insert->run();
-  if (!s.ok()) return s.take_error();
+Result<std::optional<std::string>> Landlords::ical_token(int64_t house_id) {
   auto select = db_.prepare("SELECT token FROM house_ical_tokens WHERE house_id = ?1");
   if (!select) return select.take_error();
   select->bind(1, house_id);
   auto row = select->step();
   if (!row) return row.take_error();
-  if (!*row) return db_error("calendar token vanished");
-  return select->text(0);
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(select->text(0));
 }
 
 Result<std::string> Landlords::reset_ical_token(int64_t house_id) {

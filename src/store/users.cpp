@@ -1,9 +1,8 @@
 // Users repository: see include/ihome/store/users.h.
 #include "ihome/store/users.h"
 
-#include "ihome/store/houses.h"
-#include "ihome/store/orders.h"
 #include "ihome/core/date.h"
+#include "ihome/store/orders.h"
 
 namespace ihome {
 
@@ -137,15 +136,6 @@ Result<int64_t> Users::set_password(int64_t id, const std::string& password_hash
 }
 
 namespace {
-Result<std::vector<int64_t>> ids(Result<Stmt> stmt, int64_t user_id) {
-  if (!stmt) return stmt.take_error();
-  stmt->bind(1, user_id);
-  std::vector<int64_t> out;
-  Status s = stmt->each([&](const Stmt& row) { out.push_back(row.int64(0)); });
-  if (!s.ok()) return s.take_error();
-  return out;
-}
-
 Status run(Result<Stmt> stmt, int64_t user_id) {
   if (!stmt) return stmt.take_error();
   stmt->bind(1, user_id);
@@ -180,16 +170,6 @@ Result<ClosedAccount> Users::close(int64_t id) {
 
   ClosedAccount closed;
   closed.avatar = (*user)->avatar;
-  Houses their(db_);
-  auto houses = their.ids_by_owner(id);
-  if (!houses) return houses.take_error();
-  closed.houses = std::move(*houses);
-  auto commented = their.ids_commented_by(id);
-  if (!commented) return commented.take_error();
-  closed.commented_houses = std::move(*commented);
-  auto saved = ids(db_.prepare("SELECT house_id FROM favorites WHERE user_id = ?1"), id);
-  if (!saved) return saved.take_error();
-  closed.favorite_houses = std::move(*saved);
 
   Status s = run(db_.prepare("DELETE FROM sms_outbox WHERE mobile = (SELECT mobile FROM users WHERE id = ?1)"), id);
   if (!s.ok()) return s.take_error();

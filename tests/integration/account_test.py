@@ -452,7 +452,7 @@ class CloseAccount(AccountCase):
         self.assertOk(guest.post("/api/user/favorites", {"house_id": other}))
         own = self.house(guest, title="日历要停的房")
         self.assertOk(landlord.post("/api/user/favorites", {"house_id": own}))
-        feed = guest.get("/api/house/ical_url", {"house_id": own}).json["data"]["url"]
+        feed = guest.post("/api/house/ical_url/reset", {"house_id": own}).json["data"]["url"]
         anon = harness.Client(self.st)
         self.assertEqual(anon.get(feed).status, 200)
         self.assertIn("user_id", [r[1] for r in self.st.db_query("PRAGMA table_info(favorites)")])

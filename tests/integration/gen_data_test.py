@@ -509,6 +509,56 @@ class OptionsTest(Case):
         self.assertEqual(sorted(set(os.listdir(media)) - set(generated_files(media))),
                          ["QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ.jpg", "notes.txt"])
 
+    def test_databases_sharing_a_media_dir_keep_each_other_s_images(self):
+        # Two databases, one media dir, the same seed: each run (a new database, --force,
+        # a failed one) touches only the files of its own database.
+        d = os.path.dirname(self.scratch("x"))
+        media = os.path.join(d, "media")
+        a, b = os.path.join(d, "a.db"), os.path.join(d, "b.db")
+        args = ["--houses", 30, "--users", 5, "--orders", 0, "--seed", 4, "--media", media]
+
+        def files_of(path):
+            return sorted(f for (f,) in table_dump(path, "SELECT file FROM house_images"))
+
+        def on_disk(names):
+            return [n for n in names if os.path.isfile(os.path.join(media, n))]
+
+        self.assertGenerated(gen("--db", a, *args))
+        a_files = files_of(a)
+        self.assertGreaterEqual(len(a_files), 30)
+        r = gen("--db", b, *args)
+        self.assertGenerated(r)
+        self.assertNotIn("deleted", r.stderr)
+        b_files = files_of(b)
+        self.assertFalse(set(a_files) & set(b_files), "the same names for two databases")
+        self.assertEqual(on_disk(a_files), a_files, "b's run deleted a's images")
+        self.assertEqual(generated_files(media), sorted(a_files + b_files))
+
+        r = gen("--db", b, *args[:-4], "--seed", 5, "--media", media, "--force")
+        self.assertGenerated(r)
+        self.assertIn("deleted %d image files of an earlier run" % len(b_files), r.stderr)
+        self.assertEqual(on_disk(a_files), a_files, "b's --force deleted a's images")
+        self.assertEqual(on_disk(b_files), [], "b's earlier images stayed")
+        b_files = files_of(b)
+        self.assertEqual(generated_files(media), sorted(a_files + b_files))
+
+        # A run that fails late (a directory where one of its files must go) deletes its
+        # own files again, and only those.
+        # Names follow the seed and the database's place seen from the media dir: a
+        # probe laid out the same way elsewhere tells one.
+        c = os.path.join(d, "c.db")
+        probe = self.scratch("c.db")
+        self.assertGenerated(gen("--db", probe, *args[:-2], "--media",
+                                 os.path.join(os.path.dirname(probe), "media")))
+        (blocker,), = table_dump(probe, "SELECT file FROM house_images WHERE house_id = 20 LIMIT 1")
+        os.makedirs(os.path.join(media, blocker))
+        r = gen("--db", c, *args)
+        self.assertRefused(r, 1, r"image files .*failed")
+        self.assertFalse(os.path.exists(c))
+        self.assertEqual(on_disk(a_files), a_files, "a failed run deleted a's images")
+        self.assertEqual(on_disk(b_files), b_files, "a failed run deleted b's images")
+        self.assertEqual(sorted(os.listdir(media)), sorted(a_files + b_files + [blocker]))
+
     def test_images_and_media_options(self):
         path = self.scratch("ihome.db")
         self.assertGenerated(gen("--db", path, "--houses", 20, "--users", 5, "--orders", 0,

@@ -239,12 +239,37 @@ class IcalTest(ApiTestCase):
         cls.waiting = r.json["order_id"]
 
     def url_of(self, client, house):
+        """The house's calendar URL, made by a reset the first time (a GET makes none)."""
         r = client.get("/api/house/ical_url", {"house_id": house})
         self.assertOk(r)
         self.assertNoStore(r)
         url = r.json["data"]["url"]
+        if url is None:
+            r = client.post("/api/house/ical_url/reset", {"house_id": house})
+            self.assertOk(r)
+            self.assertNoStore(r)
+            url = r.json["data"]["url"]
         self.assertRegex(url, TOKEN_URL_RE)
         return url
+
+    def test_a_get_never_makes_a_token_a_reset_makes_the_first(self):
+        house = make_house(self.owner)
+        tokens = lambda: STACK.db_query("SELECT token FROM house_ical_tokens WHERE house_id = ?", (house,))
+        for _ in range(3):
+            r = self.owner.get("/api/house/ical_url", {"house_id": house})
+            self.assertOk(r)
+            self.assertEqual(r.json["data"], {"url": None})
+            self.assertNoStore(r)
+        self.assertEqual(tokens(), [], "a GET wrote a token")
+        self.assertJsonAnswer(harness.Client(STACK).get("/api/house/ical?house_id=%d&token=%s" % (house, "A" * 32)),
+                              404, 4002)
+        r = self.owner.post("/api/house/ical_url/reset", {"house_id": house})
+        self.assertOk(r)
+        url = r.json["data"]["url"]
+        self.assertRegex(url, TOKEN_URL_RE)
+        self.assertEqual(tokens(), [(re.match(TOKEN_URL_RE, url).group(2),)])
+        self.assertEqual(self.owner.get("/api/house/ical_url", {"house_id": house}).json["data"]["url"], url)
+        self.assertEqual(harness.Client(STACK).get(url).status, 200)
 
     def test_url_is_stable_until_reset(self):
         house = make_house(self.owner)

@@ -291,7 +291,7 @@ class Status(ListingCase):
         hid = self.house(owner, title="下线后的收藏与日历")
         self.assertOk(self.book(guest, hid, 5, 2))
         self.assertOk(fan.post("/api/user/favorites", {"house_id": hid}))
-        feed = owner.get("/api/house/ical_url", {"house_id": hid}).json["data"]["url"]
+        feed = owner.post("/api/house/ical_url/reset", {"house_id": hid}).json["data"]["url"]
         self.assertOk(self.status(owner, hid, "offline"))
         self.assertNotIn(hid, self.search_ids(guest))
         self.assertNotIn(hid, [h["house_id"] for h in

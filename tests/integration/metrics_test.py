@@ -190,7 +190,8 @@ class MetricsTest(ApiTestCase):
         end = (datetime.date.today() + datetime.timedelta(days=4)).isoformat()
         self.assertJsonAnswer(guest.post("/api/order", {"house_id": house, "start_date": start,
                                                         "end_date": end}), 200, 4004)
-        url = owner.get("/api/house/ical_url", {"house_id": house}).json["data"]["url"]
+        self.assertIsNone(owner.get("/api/house/ical_url", {"house_id": house}).json["data"]["url"])
+        url = owner.post("/api/house/ical_url/reset", {"house_id": house}).json["data"]["url"]
         token = url.rsplit("=", 1)[1]
         self.assertEqual(harness.Client(STACK).get(url).status, 200)
         self.assertOk(owner.get("/api/landlord/summary"))
@@ -205,6 +206,7 @@ class MetricsTest(ApiTestCase):
                     - value(before, "ihome_http_requests_total", route=route, code=code))
         for route in ("/api/house/calendar", "/api/user/favorites", "/api/user/favorites/ids",
                       "/api/house/edit", "/api/house/status", "/api/order", "/api/house/ical_url",
+                      "/api/house/ical_url/reset",
                       "/api/house/ical", "/api/landlord/summary", "/api/profile/password",
                       "/api/profile/delete"):
             self.assertEqual(delta(route), 1, route)

@@ -10,6 +10,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import time
 import unittest
 import urllib.request
@@ -239,6 +240,71 @@ class LoggedInReadsSeeEveryWrite(ReadPathCase):
         self.every_read(viewer, lambda c: self.list_ids(c, aid=area, sd=day(61), ed=day(63)), [b, a], "cancelled by another writer")
         self.st.db_execute("INSERT INTO house_images (house_id, file) VALUES (?, 'x.jpg')", (a,))
         self.every_read(viewer, lambda c: self.info(c, a)["house"]["images"], ["/media/x.jpg"], "an image row")
+
+    def test_one_sqlite_transaction_shows_in_every_cached_read_at_once(self):
+        # The only invalidation there is: the generations sql/008 moves inside the
+        # writing transaction.  One transaction made as the sqlite3 CLI would, and the
+        # very next read of every cached answer, on each worker, shows it.
+        owner, guest, viewer = self.user(verified=True), self.user(), self.user()
+        area = 12
+        hid = self.house(owner, district=area, title="直写之前", min_days=1)  # no image: not on the home page
+        tag = str(random.randint(100000, 999999))
+        new_area, new_facility, name = "直写区" + tag, "直写设施" + tag, "直写房东" + tag
+        new_title = "直写之后" + tag
+
+        areas = lambda c: [a["aname"] for a in self.assertOk(c.get("/api/house/area"))["data"]]
+        facilities = lambda c: [f["name"] for f in self.assertOk(c.get("/api/house/facility"))["data"]]
+        info = lambda c: self.info(c, hid)["house"]
+        index = lambda c: [h["house_id"] for h in self.assertOk(c.get("/api/house/index"))["data"]]
+        calendar = lambda c: self.assertOk(c.get("/api/house/calendar", {"house_id": hid, "from": day(70),
+                                                                         "days": 5}))["data"]["booked"]
+        dated = lambda c: hid in self.list_ids(c, aid=area, sd=day(71), ed=day(73))
+        keyword = lambda c: self.list_ids(c, q=new_title)
+        reads = [
+            ("areas", areas, lambda v: new_area in v),
+            ("facilities", facilities, lambda v: new_facility in v),
+            ("house/info title", lambda c: info(c)["title"], lambda v: v == new_title),
+            ("house/info owner's name", lambda c: info(c)["user_name"], lambda v: v == name),
+            ("house/info favorite_count", lambda c: info(c)["favorite_count"], lambda v: v == 1),
+            ("house/info comments", lambda c: [x["comment"] for x in info(c)["comments"]], lambda v: v == ["直写评价"]),
+            ("house/info images", lambda c: info(c)["images"], lambda v: v == ["/media/direct.jpg"]),
+            ("house/index", index, lambda v: v[:1] == [hid]),
+            ("house/calendar", calendar, lambda v: v == [day(71), day(72)]),
+            ("dated house/list", dated, lambda v: v is False),
+            ("keyword house/list", keyword, lambda v: v == [hid]),
+        ]
+        for what, read, after in reads:  # warm every cache on both workers
+            for i in range(READS):
+                self.assertFalse(after(read(viewer)), "%s shows the write before it (read %d)" % (what, i + 1))
+        self.assertTrue(dated(viewer))
+
+        conn = sqlite3.connect(self.st.db, timeout=10, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO areas (name) VALUES (?)", (new_area,))
+            conn.execute("INSERT INTO facilities (name) VALUES (?)", (new_facility,))
+            conn.execute("UPDATE houses SET title = ?, order_count = 1000000, index_image = 'direct.jpg' WHERE id = ?",
+                         (new_title, hid))
+            conn.execute("UPDATE users SET name = ? WHERE id = ?", (name, owner.user_id))
+            conn.execute("INSERT INTO favorites (user_id, house_id) VALUES (?, ?)", (guest.user_id, hid))
+            conn.execute("INSERT INTO house_images (house_id, file) VALUES (?, 'direct.jpg')", (hid,))
+            conn.execute("INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status, "
+                         "comment) VALUES (?, ?, ?, ?, 1, 100, 100, 'COMPLETE', '直写评价')",
+                         (guest.user_id, hid, day(-5), day(-4)))
+            conn.execute("INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status) "
+                         "VALUES (?, ?, ?, ?, 2, 100, 200, 'WAIT_ACCEPT')", (guest.user_id, hid, day(71), day(73)))
+            conn.execute("COMMIT")
+            aid = conn.execute("SELECT id FROM areas WHERE name = ?", (new_area,)).fetchone()[0]
+        finally:
+            conn.close()
+
+        for what, read, after in reads:
+            for i in range(READS):
+                got = read(viewer)
+                self.assertTrue(after(got), "%s: %r, stale (read %d)" % (what, got, i + 1))
+        # The search knows the new area at once too (its ids are kept in each worker).
+        self.every_read(viewer, lambda c: self.assertOk(c.get("/api/house/list", {"aid": aid}))["errno"], 0,
+                        "a search in the new area")
 
 
 class LocalCacheMetrics(ReadPathCase):

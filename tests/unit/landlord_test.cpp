@@ -89,19 +89,28 @@ TEST_CASE("landlord summary: nights in their own month, leap year, year ends, ac
   CHECK(nobody->total.nights == 0);
 }
 
-TEST_CASE("calendar tokens: made once, compared exactly, replaced by a reset") {
+TEST_CASE("calendar tokens: none until a reset makes one, read without writing, compared exactly, replaced by a reset") {
   TempDb t("landlord");
   seed(t);
   Landlords landlords(*t.db);
   auto none = landlords.ical_token_matches(1, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   REQUIRE(none.ok());
   CHECK_FALSE(*none);  // no token yet
-  auto token = landlords.ical_token(1);
-  REQUIRE(token.ok());
+  auto absent = landlords.ical_token(1);
+  REQUIRE(absent.ok());
+  CHECK_FALSE(absent->has_value());
+  CHECK(t.scalar("SELECT count(*) FROM house_ical_tokens") == 0);  // reading made none
+  auto made = landlords.reset_ical_token(1);  // the first one
+  REQUIRE(made.ok());
+  auto read = landlords.ical_token(1);
+  REQUIRE(read.ok());
+  REQUIRE(read->has_value());
+  std::string* token = &**read;
   CHECK(token->size() == 32);
+  CHECK(*token == *made);
   auto again = landlords.ical_token(1);
   REQUIRE(again.ok());
-  CHECK(*again == *token);
+  CHECK(**again == *token);
   CHECK(*landlords.ical_token_matches(1, *token));
   CHECK_FALSE(*landlords.ical_token_matches(2, *token));
   CHECK_FALSE(*landlords.ical_token_matches(1, token->substr(1)));

@@ -159,8 +159,11 @@ TEST_CASE("users: closing is refused with an open order, then erases the person 
   CHECK_FALSE((*u)->real_name_verified);
   CHECK(f.scalar("SELECT count(*) FROM users WHERE real_name IS NOT NULL OR id_card_sealed IS NOT NULL") == 0);
   CHECK(*users.create("13800000002", "13800000002", "h") > 0);  // the mobile is free again
+  // What showed their houses is cached under the house generation: closing
+  // moves it inside the same transaction (sql/008_read_path.sql).
+  int64_t house_gen = f.scalar("SELECT gen FROM generations WHERE kind = 'house'");
   auto landlord_closed = users.close(f.landlord);
   REQUIRE(landlord_closed.ok());
-  CHECK(landlord_closed->houses == std::vector<int64_t>{f.house});
+  CHECK(f.scalar("SELECT gen FROM generations WHERE kind = 'house'") > house_gen);
   CHECK(f.text("SELECT status FROM houses") == "offline");
 }

@@ -31,17 +31,6 @@ void add_user_routes(Router& router, Context& ctx);
 void add_pay_routes(Router& router, Context& ctx);
 void add_alipay_routes(Router& router, Context& ctx);
 
-// Cache invalidation shared by resources (src/api/house.cpp): drop the
-// cached detail of every house of `user_id` (their name or avatar shows
-// there), or of one house and the home page's top houses.
-void forget_houses_of(Context& ctx, int64_t user_id);
-void forget_house(Context& ctx, int64_t house_id);
-// Drops only the cached detail of one house (its favorite_count changed).
-void forget_house_detail(Context& ctx, int64_t house_id);
-// Makes every cached calendar of a house stale (src/api/calendar.cpp): call
-// after any write that books, frees or re-rules its nights.
-void forget_calendar(Context& ctx, int64_t house_id);
-
 // "/media/<file>": the URL nginx serves an uploaded file under.
 std::string media_url(std::string_view file);
 // Writes media_url(*file), or null when there is no file.

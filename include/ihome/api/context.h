@@ -49,11 +49,6 @@ class Context {
   // answers from SQLite.
   std::optional<std::string> cached(std::string_view key);
   void remember(std::string_view key, std::string_view value, int ttl_seconds);
-  void forget(std::string_view key);
-  // The generation that search cache keys carry; bump_search() makes every
-  // cached search answer stale at once.
-  std::string search_generation();
-  void bump_search();
 
   // The read path's first level (include/ihome/store/local_cache.h): the
   // generations brought up to date with SQLite (call once per request,

@@ -171,9 +171,6 @@ class Houses {
   Result<ImageAdded> add_image(int64_t house_id, int64_t user_id, const std::string& file,
                                int64_t max_images);
   Result<std::vector<HouseSummary>> by_owner(int64_t user_id);
-  Result<std::vector<int64_t>> ids_by_owner(int64_t user_id);
-  // The houses on which `user_id` left a comment (their name shows there).
-  Result<std::vector<int64_t>> ids_commented_by(int64_t user_id);
   Result<std::optional<HouseDetail>> detail(int64_t house_id);
   // The most booked houses that have an image.
   Result<std::vector<HouseSummary>> top_booked();

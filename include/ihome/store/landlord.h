@@ -58,9 +58,11 @@ class Landlords {
   // The year (1900-9998) of `user_id`'s houses.
   Result<LandlordYear> year_summary(int64_t user_id, int year);
 
-  // The house's calendar token, made (random, base64url) when it has none.
-  Result<std::string> ical_token(int64_t house_id);
-  // A new token for the house; the old one is gone.
+  // The house's calendar token; nullopt while it has none (reading never
+  // makes one: reset_ical_token does).
+  Result<std::optional<std::string>> ical_token(int64_t house_id);
+  // A new token (random, base64url) for the house, the first one too; the
+  // old one is gone.
   Result<std::string> reset_ical_token(int64_t house_id);
   // Whether `token` is the house's token (constant-time comparison); false
   // for an unknown house or one without a token.

@@ -26,10 +26,7 @@ struct User {
 
 // What closing an account left for the caller to clean up after commit.
 struct ClosedAccount {
-  std::optional<std::string> avatar;         // media file to remove
-  std::vector<int64_t> houses;               // their houses, now offline
-  std::vector<int64_t> commented_houses;     // houses whose comments showed their name
-  std::vector<int64_t> favorite_houses;      // houses they had saved (favorite_count fell)
+  std::optional<std::string> avatar;  // media file to remove
 };
 
 // The name a closed account shows under (API.md "profile/delete").

@@ -136,14 +136,21 @@ export const steps = [
     },
   },
   {
-    name: 'house page: the owner copies and resets the calendar URL; the old one stops working',
+    name: 'house page: the owner makes, copies and resets the calendar URL; the old one stops working',
     async run(s) {
       const page = s.owner.page;
       await page.setViewportSize({ width: 360, height: 780 });
       await page.goto(`/house.html?id=${s.houseA}`);
       await page.waitForSelector('#ical-card');
+      // No token yet: looking made none, a 生成 button makes the first.
+      await page.waitForSelector('#ical-create', { state: 'visible' });
+      assert.equal(await page.inputValue('#ical-url'), '');
+      assert.equal(await page.isVisible('#ical-reset'), false);
+      await page.click('#ical-create');
       await assertEventually(async () => /\/api\/house\/ical\?house_id=\d+&token=[A-Za-z0-9_-]{32}$/.test(await page.inputValue('#ical-url')),
         'the calendar URL shows');
+      assert.equal(await page.isVisible('#ical-create'), false);
+      assert.match(await page.textContent('#ical-msg'), /已生成/);
       const first = await page.inputValue('#ical-url');
       assert.ok(first.startsWith('http://127.0.0.1:'), first);
       let res = await s.guest.context.request.get(first);
