@@ -12,7 +12,12 @@ pair and knows the app's public key.  It serves, on one loopback port:
                         (the sign covers the exact text of the `..._response` object);
                         refunds are idempotent per out_request_no
   POST /control/pay     out_trade_no=..&notify=1&redirect=1: the cashier page's button
+  POST /control/fail    kind=refund|query&n=..&mode=..: fail_next_refunds / fail_queries
+  GET  /control/notify  ?out_trade_no=..[&tamper=NAME]: a notify's params, form-encoded, as
+                        notify_params() or tampered_notifies()[NAME] (not posted)
   GET  /control/state   the trades as JSON
+(the control URLs let a client in another process, a browser or the C++ test driver
+tests/unit/alipay_live_test.cpp, steer it).
 
 In a test (in-process, a thread):
 
@@ -659,6 +664,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/control/state":
             return self._send(200, json.dumps(self.emulator.state(), ensure_ascii=False),
                               "application/json; charset=utf-8")
+        if url.path == "/control/notify":
+            return self._control_notify(_parse_params(url.query) or {})
         if url.path != "/gateway.do":
             return self._send(404, "not found")
         self._gateway(url.query)
@@ -668,6 +675,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._body()
         if url.path == "/control/pay":
             return self._control_pay(body)
+        if url.path == "/control/fail":
+            return self._control_fail(body)
         if url.path != "/gateway.do":
             return self._send(404, "not found")
         self._gateway(url.query + ("&" if url.query and body else "") + body)
@@ -685,6 +694,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send(200, answer, "text/html;charset=utf-8")  # what the real gateway sends
+
+    def _control_notify(self, params):
+        no, tamper = params.get("out_trade_no", ""), params.get("tamper", "")
+        try:
+            notify = (self.emulator.tampered_notifies(no)[tamper] if tamper
+                      else self.emulator.notify_params(no))
+        except KeyError as e:
+            return self._send(404, f"no such trade or tampering: {html.escape(str(e))}")
+        self._send(200, urllib.parse.urlencode(notify), "application/x-www-form-urlencoded")
+
+    def _control_fail(self, body):
+        params = _parse_params(body) or {}
+        try:
+            fail = {"refund": self.emulator.fail_next_refunds,
+                    "query": self.emulator.fail_queries}[params.get("kind", "")]
+            fail(int(params.get("n", "1")), params.get("mode", "error"))
+        except (KeyError, ValueError, AssertionError):
+            return self._send(400, "kind=refund|query&n=N&mode=error|drop|drop_after|bad_sign")
+        self._send(200, "ok", "text/plain; charset=utf-8")
 
     def _control_pay(self, body):
         params = _parse_params(body) or {}
