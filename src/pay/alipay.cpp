@@ -71,7 +71,8 @@ struct AnswerScanner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, AnswerSca
   bool bad_shape = false;
 
   bool Default() {
-    if (expect != Expect::kNothing) bad_shape = true;
+    if (expect == Expect::kObject) bad_shape = true;
+    if (expect == Expect::kSign) ++signs;  // not a string: counted as a second sign, refused
     expect = Expect::kNothing;
     return !bad_shape;
   }
@@ -93,7 +94,7 @@ struct AnswerScanner : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, AnswerSca
       ++signs;
       expect = Expect::kSign;
     }
-    return found <= 1 && signs <= 1;
+    return true;
   }
   bool StartObject() {
     ++depth;
@@ -142,6 +143,20 @@ std::string answer_failure(std::string_view method, const rapidjson::Value& answ
   if (sub_msg.empty()) sub_msg = string_member(answer, "msg");
   if (!sub_msg.empty()) text += " msg=" + log_quote(utf8_prefix(sub_msg, 200));
   return text;
+}
+
+// Alipay refuses a subject with '/', '=' or '&' ("不可使用特殊字符"): those
+// become their full-width forms, control characters spaces.
+std::string clean_subject(std::string_view subject) {
+  std::string out;
+  for (char c : subject) {
+    if (c == '/') out += "／";
+    else if (c == '=') out += "＝";
+    else if (c == '&') out += "＆";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += ' ';
+    else out += c;
+  }
+  return utf8_prefix(out, kMaxSubjectBytes);
 }
 
 }  // namespace
@@ -240,7 +255,7 @@ Result<std::string> Alipay::pay_url(const AlipayPayRequest& r) const {
   w.StartObject();
   field("out_trade_no", r.out_trade_no);
   field("total_amount", alipay_amount_yuan(r.amount_fen));
-  field("subject", utf8_prefix(r.subject, kMaxSubjectBytes));
+  field("subject", clean_subject(r.subject));
   field("product_code", r.mobile ? "QUICK_WAP_WAY" : "FAST_INSTANT_TRADE_PAY");
   if (!r.time_expire.empty()) field("time_expire", r.time_expire);
   w.EndObject();

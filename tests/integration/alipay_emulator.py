@@ -501,8 +501,9 @@ class AlipayEmulator:
                 why = "bad total_amount"
             elif biz.get("product_code") != PAY_METHODS[method]:
                 why = "product_code does not match the method"
-            elif not biz.get("subject") or len(biz["subject"].encode("utf-8")) > 256:
-                why = "bad subject"
+            elif (not biz.get("subject") or len(biz["subject"].encode("utf-8")) > 256
+                  or any(c in biz["subject"] for c in "/=&")):
+                why = "bad subject (1-256 bytes, no / = &)"
             elif not params.get("notify_url") or not params.get("return_url"):
                 why = "no notify_url/return_url"
         if why is not None:
@@ -778,7 +779,7 @@ def self_test():
         app_key = load_private_key(app_private)
         with AlipayEmulator(app_public) as alipay:
             alipay_public = load_public_key(alipay.alipay_public_key_file)
-            biz = {"out_trade_no": "T1", "total_amount": "298.50", "subject": "爱家租房 & 订单=1",
+            biz = {"out_trade_no": "T1", "total_amount": "298.50", "subject": "爱家租房 订单1",
                    "product_code": "FAST_INSTANT_TRADE_PAY", "time_expire": "2026-12-02 12:00:00"}
             query = urllib.parse.urlencode(_app_request(app_key, alipay.app_id, "alipay.trade.page.pay",
                                                         biz, app_base))

@@ -69,8 +69,9 @@ class Rsa2Key {
 
 // The raw JSON text of the member `response_name` of a gateway answer
 // ({"alipay_trade_query_response":{...},"sign":"..."}) exactly as it appears
-// in `body`, and the top-level `sign`.  DATAERR when the body is not such an
-// object (the member missing or twice, not an object, `sign` missing).
+// in `body`, and the top-level `sign`.  THIRDERR when the body is not such an
+// object (not JSON, the member missing, twice or not an object); DATAERR when
+// `sign` is missing, repeated or not a string.
 struct AlipaySignedAnswer {
   std::string object_text;
   std::string sign;
@@ -90,7 +91,7 @@ struct AlipayConfig {
 struct AlipayPayRequest {
   std::string out_trade_no;
   int64_t amount_fen = 0;
-  std::string subject;      // cut to 256 bytes
+  std::string subject;      // '/', '=', '&' made full-width; cut to 256 bytes
   std::string time_expire;  // "YYYY-MM-DD HH:MM:SS", Beijing time (alipay_time)
   bool mobile = false;      // alipay.trade.wap.pay instead of alipay.trade.page.pay
 };
