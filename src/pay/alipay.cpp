@@ -145,6 +145,15 @@ std::string answer_failure(std::string_view method, const rapidjson::Value& answ
   return text;
 }
 
+// "YYYY-MM-DD HH:MM:SS" by shape (alipay_time writes it; the gateway judges the date).
+bool is_alipay_time(std::string_view s) {
+  static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd";
+  if (s.size() != kShape.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (kShape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != kShape[i]) return false;
+  return true;
+}
+
 // Alipay refuses a subject with '/', '=' or '&' ("不可使用特殊字符"): those
 // become their full-width forms, control characters spaces.
 std::string clean_subject(std::string_view subject) {
@@ -199,7 +208,9 @@ std::string utf8_prefix(std::string_view s, size_t max_bytes) {
 }
 
 Result<AlipaySignedAnswer> alipay_split_answer(std::string_view body, std::string_view response_name) {
-  std::string text(body);  // StringStream reads up to a NUL
+  // StringStream stops at a NUL: a body holding one is refused, not cut short.
+  if (body.find('\0') != std::string_view::npos) return third_error("the gateway's answer holds a NUL byte");
+  std::string text(body);
   rapidjson::StringStream stream(text.c_str());
   AnswerScanner scanner;
   scanner.stream = &stream;
@@ -246,6 +257,8 @@ Result<std::string> Alipay::pay_url(const AlipayPayRequest& r) const {
   if (!is_trade_number(r.out_trade_no)) return param_error("alipay: bad out_trade_no");
   if (r.amount_fen <= 0 || r.amount_fen > kMaxAmountFen) return param_error("alipay: amount out of range");
   if (!utf8_length(r.subject) || r.subject.empty()) return param_error("alipay: subject must be UTF-8 text");
+  if (!r.time_expire.empty() && !is_alipay_time(r.time_expire))
+    return param_error("alipay: time_expire must be YYYY-MM-DD HH:MM:SS");
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   auto field = [&w](const char* key, const std::string& value) {

@@ -393,6 +393,8 @@ TEST_CASE("alipay pay_url: wap on mobile; the subject cut to 256 bytes; bad inpu
   CHECK(alipay->pay_url({"1", 10'000'000'001, "x", "", false}).error().code == Errno::kParamErr);
   CHECK(alipay->pay_url({"1", 1, "", "", false}).error().code == Errno::kParamErr);
   CHECK(alipay->pay_url({"1", 1, "\xff", "", false}).error().code == Errno::kParamErr);
+  CHECK(alipay->pay_url({"1", 1, "x", "2026-12-01T10:15:00", false}).error().code == Errno::kParamErr);
+  CHECK(alipay->pay_url({"1", 1, "x", "2026-12-01 10:15", false}).error().code == Errno::kParamErr);
 }
 
 // ---- gateway answers -------------------------------------------------------------
@@ -418,6 +420,7 @@ TEST_CASE("alipay answers: the signed object is the exact text of the member, wh
   CHECK_FALSE(alipay_split_answer(R"({"x_response":{},"sign":"s"} x)", "x_response").ok());
   CHECK_FALSE(alipay_split_answer("<html>502 Bad Gateway</html>", "x_response").ok());
   CHECK_FALSE(alipay_split_answer("", "x_response").ok());
+  CHECK_FALSE(alipay_split_answer(std::string_view(R"({"x_response":{},"sign":"s"})" "\0x", 30), "x_response").ok());
   CHECK_FALSE(alipay_split_answer(R"([{"x_response":{},"sign":"s"}])", "x_response").ok());
 }
 
