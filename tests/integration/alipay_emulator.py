@@ -46,8 +46,6 @@ import os
 import re
 import secrets
 import signal
-import socket
-import sys
 import tempfile
 import threading
 import urllib.error
@@ -133,12 +131,6 @@ def yuan_to_fen(text):
 
 def fen_to_yuan(fen):
     return f"{fen // 100}.{fen % 100:02d}"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Trade:
