@@ -31,6 +31,9 @@ In a test (in-process, a thread):
         for name, params in alipay.tampered_notifies("order_no").items(): alipay.post_notify(params)
         alipay.fail_next_refunds(3, mode="drop")          # then alipay.refunds_made("order_no")
 
+Over HTTPS (tls_cert_file/tls_key_file, e.g. from generate_tls_cert) the gateway is
+https://localhost:PORT/gateway.do, so the client's certificate checks can be tested.
+
 Standalone: `python3 tests/integration/alipay_emulator.py --app-public-key app_pub.pem`
 (prints the gateway URL and Alipay's public key file), and `--self-test` (about a second).
 """
@@ -46,6 +49,7 @@ import os
 import re
 import secrets
 import signal
+import ssl
 import tempfile
 import threading
 import urllib.error
@@ -80,6 +84,32 @@ def generate_keypair(directory, name, pkcs1=False):
         f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
                                               serialization.PublicFormat.SubjectPublicKeyInfo))
     return private_path, public_path
+
+
+def generate_tls_cert(directory, name, host="localhost"):
+    """A self-signed TLS certificate for `host` (a DNS name) and its key, for the emulator
+    over HTTPS: the client trusts it only through its CA file option.  Returns
+    (cert_path, key_path)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, f"{name}_cert.pem")
+    key_path = os.path.join(directory, f"{name}_key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 def load_private_key(path):
@@ -174,8 +204,9 @@ class AlipayEmulator:
     """
 
     def __init__(self, app_public_key_file, app_id=DEFAULT_APP_ID, alipay_private_key_file=None,
-                 alipay_public_key_file=None, port=0):
+                 alipay_public_key_file=None, port=0, tls_cert_file=None, tls_key_file=None):
         self.app_id = app_id
+        self.tls = (tls_cert_file, tls_key_file) if tls_cert_file else None
         self.app_public_key = load_public_key(app_public_key_file)
         self._tmp = None
         if alipay_private_key_file is None:
@@ -200,11 +231,13 @@ class AlipayEmulator:
 
     @property
     def gateway(self):
-        return f"http://127.0.0.1:{self.port}/gateway.do"
+        return f"{self.base_url}/gateway.do"
 
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self.port}"
+        """http://127.0.0.1:PORT, or https://localhost:PORT when serving TLS (the name in the
+        certificate of generate_tls_cert)."""
+        return f"https://localhost:{self.port}" if self.tls else f"http://127.0.0.1:{self.port}"
 
     def start(self):
         emulator = self
@@ -215,6 +248,10 @@ class AlipayEmulator:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="alipay-emulator", daemon=True)
         self._thread.start()

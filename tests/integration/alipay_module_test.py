@@ -9,6 +9,7 @@ No stack: the handlers that use the module have their own suites.
 
 import os
 import subprocess
+import tempfile
 import unittest
 
 import alipay_emulator
@@ -25,7 +26,7 @@ class AlipayModuleTest(unittest.TestCase):
             alipay_private_key_file=os.path.join(DATA, "alipay_TEST_ONLY_gateway_private_key.pem"),
             alipay_public_key_file=os.path.join(DATA, "alipay_TEST_ONLY_gateway_public_key.pem"))
         with emulator:
-            run = subprocess.run([UNIT, "--no-skip", "-tc=alipay live*"], cwd=REPO, timeout=120,
+            run = subprocess.run([UNIT, "--no-skip", "-tc=alipay live: pay*"], cwd=REPO, timeout=120,
                                  env=dict(os.environ, IHOME_ALIPAY_GATEWAY=emulator.gateway),
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             self.assertEqual(run.returncode, 0, run.stdout)
@@ -39,6 +40,23 @@ class AlipayModuleTest(unittest.TestCase):
             self.assertEqual(emulator.trades["ORDER_WAP"].method, "alipay.trade.wap.pay")
             # Nothing the module sent was refused for its signature or form.
             self.assertEqual(emulator.errors, [])
+
+    def test_https_certificate_checks(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = alipay_emulator.generate_tls_cert(tmp, "gateway", "localhost")
+            emulator = alipay_emulator.AlipayEmulator(
+                os.path.join(DATA, "alipay_TEST_ONLY_app_public_key.pem"),
+                alipay_private_key_file=os.path.join(DATA, "alipay_TEST_ONLY_gateway_private_key.pem"),
+                alipay_public_key_file=os.path.join(DATA, "alipay_TEST_ONLY_gateway_public_key.pem"),
+                tls_cert_file=cert, tls_key_file=key)
+            with emulator:
+                env = dict(os.environ, IHOME_ALIPAY_TLS_GATEWAY=emulator.gateway, IHOME_ALIPAY_TLS_CERT=cert)
+                run = subprocess.run([UNIT, "--no-skip", "-tc=alipay live: HTTPS*"], cwd=REPO, timeout=120,
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                self.assertEqual(run.returncode, 0, run.stdout)
+                self.assertRegex(run.stdout, r"test cases: +1 \| +1 passed \| +0 failed")
+                # Only the trusted call got through.
+                self.assertEqual(emulator.query_calls, 1)
 
 
 if __name__ == "__main__":

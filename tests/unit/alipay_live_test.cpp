@@ -154,3 +154,41 @@ TEST_CASE("alipay live: pay, query, notify and refunds against the emulator" * d
   REQUIRE(closed.ok());
   CHECK(closed->trade_status == "TRADE_CLOSED");
 }
+
+TEST_CASE("alipay live: HTTPS to the gateway verifies the certificate and the host name" * doctest::skip()) {
+  // The emulator serves TLS with a self-signed certificate for "localhost".
+  const char* gateway = std::getenv("IHOME_ALIPAY_TLS_GATEWAY");  // https://localhost:PORT/gateway.do
+  const char* cert = std::getenv("IHOME_ALIPAY_TLS_CERT");
+  REQUIRE_MESSAGE((gateway && cert), "run by tests/integration/alipay_module_test.py");
+  AlipayConfig c;
+  c.app_id = "2021000000000001";
+  c.private_key_file = data_path("alipay_TEST_ONLY_app_private_key.pem");
+  c.public_key_file = data_path("alipay_TEST_ONLY_gateway_public_key.pem");
+  c.public_url = "https://ihome.example.com";
+  c.gateway = gateway;
+  c.ca_file = cert;
+  auto trusted = Alipay::create(c);
+  REQUIRE(trusted.ok());
+  auto found = (*trusted)->query("NO_SUCH_ORDER");
+  REQUIRE_MESSAGE(found.ok(), (found.ok() ? "" : std::string(found.error().text())));
+  CHECK_FALSE(found->found);
+
+  // Without the certificate as CA: the system's CAs do not know it.
+  c.ca_file.clear();
+  auto untrusted = Alipay::create(c);
+  REQUIRE(untrusted.ok());
+  auto refused = (*untrusted)->query("NO_SUCH_ORDER");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == Errno::kThirdErr);
+
+  // Trusted certificate, other host name: 127.0.0.1 is not "localhost".
+  c.ca_file = cert;
+  std::string by_ip = gateway;
+  by_ip.replace(by_ip.find("localhost"), 9, "127.0.0.1");
+  c.gateway = by_ip;
+  auto wrong_host = Alipay::create(c);
+  REQUIRE(wrong_host.ok());
+  auto mismatch = (*wrong_host)->query("NO_SUCH_ORDER");
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.error().code == Errno::kThirdErr);
+}
