@@ -134,6 +134,8 @@ class Alipay {
   Alipay(const Alipay&) = delete;
   Alipay& operator=(const Alipay&) = delete;
 
+  const AlipayConfig& config() const { return config_; }
+
   // The gateway URL (GET) that sends the buyer to Alipay's cashier.
   Result<std::string> pay_url(const AlipayPayRequest& request) const;
 
