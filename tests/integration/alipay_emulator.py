@@ -66,6 +66,8 @@ BUYER_ID = "2088102177846880"
 BUYER_LOGON_ID = "159****5620"
 PAY_METHODS = {"alipay.trade.page.pay": "FAST_INSTANT_TRADE_PAY", "alipay.trade.wap.pay": "QUICK_WAP_WAY"}
 NOTIFY_TIMEOUT = 10.0
+# Loopback only: never through a proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 YUAN_RE = re.compile(r"^(0|[1-9][0-9]{0,8})\.[0-9]{2}$")  # exactly two decimals, as the app sends
 
 
@@ -278,8 +280,12 @@ class AlipayEmulator:
     def open(self, pay_url):
         """The buyer's browser opening the URL ihomed sent it to (`order/pay`'s answer):
         GET, no redirects.  Returns (HTTP status, page text)."""
+        opener = _OPENER
+        if self.tls:  # trust our own certificate
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(
+                context=ssl.create_default_context(cafile=self.tls[0])))
         try:
-            with urllib.request.urlopen(pay_url, timeout=NOTIFY_TIMEOUT) as r:
+            with opener.open(pay_url, timeout=NOTIFY_TIMEOUT) as r:
                 return r.status, r.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode("utf-8", "replace")
@@ -361,7 +367,7 @@ class AlipayEmulator:
         request = urllib.request.Request(url, data=data, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
         try:
-            with urllib.request.urlopen(request, timeout=NOTIFY_TIMEOUT) as r:
+            with _OPENER.open(request, timeout=NOTIFY_TIMEOUT) as r:
                 result = (r.status, r.read().decode("utf-8", "replace"))
         except urllib.error.HTTPError as e:
             result = (e.code, e.read().decode("utf-8", "replace"))
@@ -780,7 +786,7 @@ def _app_request(app_key, app_id, method, biz, notify_base=None):
 
 def _post(url, params):
     data = urllib.parse.urlencode(params).encode()
-    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=5) as r:
+    with _OPENER.open(urllib.request.Request(url, data=data), timeout=5) as r:
         return r.read().decode("utf-8")
 
 
@@ -828,7 +834,7 @@ def self_test():
             forged = _app_request(load_private_key(generate_keypair(tmp, "other")[0]), alipay.app_id,
                                   "alipay.trade.page.pay", dict(biz, out_trade_no="T2"), app_base)
             try:
-                urllib.request.urlopen(alipay.gateway + "?" + urllib.parse.urlencode(forged), timeout=5)
+                _OPENER.open(alipay.gateway + "?" + urllib.parse.urlencode(forged), timeout=5)
                 raise AssertionError("forged page.pay accepted")
             except urllib.error.HTTPError as e:
                 assert e.code == 400
