@@ -26,7 +26,7 @@ CXX       ?= g++
 CXXSTD    := -std=c++20
 WARNINGS  := -Wall -Wextra -Werror
 OPT       ?= -O2 -g
-PKGS      := fcgi RapidJSON sqlite3 libmemcached libsodium Magick++
+PKGS      := fcgi RapidJSON sqlite3 libmemcached libsodium Magick++ openssl libcurl
 TEST_PKGS := zlib
 
 BUILD     ?= build
