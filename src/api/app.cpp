@@ -58,7 +58,7 @@ Reply dispatch(Router& router, const Config& config, Request& req, bool body_too
     return r;
   }
   if (body_too_large) return error_reply(Error{Errno::kParamErr, "请求体过大", 413, 0});
-  if (changes_state(req.method) &&
+  if (changes_state(req.method) && !router.csrf_exempt(req.path) &&
       !csrf_ok(req.cookie("_xsrf"), req.header("x-xsrftoken")))
     return error_reply(Error{Errno::kReqErr, "CSRF校验失败", 403, 0});
   Status parsed = parse_body(req, static_cast<size_t>(config.upload_max_bytes) + 64 * 1024);

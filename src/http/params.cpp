@@ -148,6 +148,15 @@ Result<Params> Params::from_form(std::string_view body) {
 
 bool Params::has(std::string_view name) const { return fields_.find(name) != fields_.end(); }
 
+Result<std::vector<std::pair<std::string, std::string>>> Params::string_pairs() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, value] : fields_) {
+    if (value.kind != Kind::kString) return field_error(name);
+    out.emplace_back(name, value.text);
+  }
+  return out;
+}
+
 const Params::Value* Params::find(std::string_view name) const {
   auto it = fields_.find(name);
   return it == fields_.end() ? nullptr : &it->second;

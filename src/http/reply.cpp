@@ -16,6 +16,7 @@ void Reply::set_cookie(std::string_view name, std::string_view value, std::strin
 std::string_view status_text(int status) {
   switch (status) {
     case 200: return "OK";
+    case 302: return "Found";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";

@@ -2,10 +2,9 @@
 // include/ihome/pay/provider.h.  Alipay lives in src/pay/alipay_provider.cpp.
 #include "ihome/pay/provider.h"
 
-namespace ihome {
+#include "ihome/pay/alipay_provider.h"
 
-// Defined in src/pay/alipay_provider.cpp.
-Result<std::unique_ptr<PaymentProvider>> make_alipay_provider(const Config& config);
+namespace ihome {
 
 namespace {
 

@@ -28,6 +28,7 @@
 #include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
 #include "ihome/metrics/metrics.h"
+#include "ihome/pay/provider.h"
 #include "ihome/server/jobs.h"
 #include "ihome/server/worker.h"
 #include "ihome/store/db.h"
@@ -310,6 +311,15 @@ int check_startup(const Config& config) {
     log_error("secret key file: " + std::string(keys.error().text()));
     return 1;
   }
+  // A payment provider that cannot work (alipay without its keys) stops the
+  // start here, in one line, not at the first payment.
+  if (auto provider = make_payment_provider(config); !provider) {
+    log_error("cannot start: payment provider " + config.payment_provider + ": " + std::string(provider.error().text()));
+    return 1;
+  }
+  if (config.payment_provider == "sandbox")
+    log_warn("payment_provider = sandbox: payments are confirmed on this site's own /pay.html and move no money "
+             "(development only; never in production)");
   if (mkdir(config.media_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     log_error("cannot create media dir " + config.media_dir + ": " + strerror(errno));
     return 1;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ihome/core/result.h"
@@ -36,6 +37,10 @@ class Params {
 
   void set(std::string name, Value v) { fields_[std::move(name)] = std::move(v); }
   bool has(std::string_view name) const;
+  // Every field as (name, text), by name: for a signed message whose
+  // signature covers all of them (a payment provider's notify).  PARAMERR
+  // when a field is not a single string (repeated, an array, an object).
+  Result<std::vector<std::pair<std::string, std::string>>> string_pairs() const;
   const Value* find(std::string_view name) const;
 
   // Required trimmed text of min..max code points, no control characters.

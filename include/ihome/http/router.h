@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,14 @@ class Router {
   std::string allowed(std::string_view path) const;
   // Whether `path` is a route (the metrics label it under its own name).
   bool knows(std::string_view path) const { return routes_.find(path) != routes_.end(); }
+  // A route a third party's server calls (a payment provider's notify): it
+  // carries no _xsrf cookie and is authenticated by its own signature, so
+  // the CSRF check does not apply to it.
+  void exempt_from_csrf(std::string path) { csrf_exempt_.insert(std::move(path)); }
+  bool csrf_exempt(std::string_view path) const { return csrf_exempt_.find(path) != csrf_exempt_.end(); }
 
  private:
+  std::set<std::string, std::less<>> csrf_exempt_;
   std::map<std::string, std::map<std::string, Handler>, std::less<>> routes_;  // path -> method -> handler
 };
 
