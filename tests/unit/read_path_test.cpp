@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -295,6 +296,44 @@ TEST_CASE("index: a page is 10 houses; the total counts every match") {
   CHECK(page->total == 25);
   q.page = 4;
   CHECK(index.query(q)->ids.empty());
+}
+
+TEST_CASE("index: a few keyword matches among many houses, by every sort and page") {
+  // Few matches in a long order: the index sorts the matches instead of
+  // walking the order; many matches: it walks.  Both answer the same.
+  AvailabilityIndex index(0);
+  for (int64_t id = 1; id <= 3000; ++id) index.upsert({id, 1 + id % 3, 100 * (id % 7), id % 5, 1, 0, true}, {});
+  index.end_bulk();
+  std::vector<int64_t> rare{7, 700, 1400, 2100, 2800};
+  std::vector<int64_t> many;
+  for (int64_t id = 2; id <= 3000; id += 2) many.push_back(id);
+  for (const std::vector<int64_t>* ids : {&rare, &many}) {
+    for (int sort = 0; sort < 4; ++sort) {
+      for (int64_t page = 1; page <= 3; ++page) {
+        HouseSearch q;
+        q.sort = static_cast<HouseSort>(sort);
+        q.page = page;
+        // What the order says: every house by the sort, keep the matches.
+        HouseSearch all = q;
+        all.page = 1;
+        std::vector<int64_t> want;
+        for (int64_t p = 1; p <= 300; ++p) {
+          all.page = p;
+          auto ordered = index.query(all);
+          REQUIRE(ordered);
+          for (int64_t id : ordered->ids)
+            if (std::binary_search(ids->begin(), ids->end(), id)) want.push_back(id);
+        }
+        auto got = index.query(q, ids);
+        REQUIRE(got);
+        CHECK(got->total == static_cast<int64_t>(ids->size()));
+        auto from = std::min<size_t>(want.size(), static_cast<size_t>((page - 1) * 10));
+        auto to = std::min<size_t>(want.size(), from + 10);
+        CHECK(got->ids == std::vector<int64_t>(want.begin() + static_cast<std::ptrdiff_t>(from),
+                                               want.begin() + static_cast<std::ptrdiff_t>(to)));
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- differential
