@@ -174,17 +174,34 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
 void AvailabilityIndex::end_bulk() {
   bulk_ = false;
   // Renumber the slots area by area (by id within one), so an area's
-  // columns are contiguous; free slots go last.
+  // columns are contiguous; free slots go last.  Counted into place: a
+  // build reads the houses by id, so each area's run is sorted already.
   std::vector<bool> is_free(houses_.size(), false);
   for (uint32_t f : free_slots_) is_free[f] = true;
+  std::map<int64_t, size_t> first;  // area -> its first new slot
+  for (uint32_t n = 0; n < houses_.size(); ++n)
+    if (!is_free[n]) ++first[houses_[n].area_id];
+  size_t live = 0;
+  for (auto& [area, at] : first) {
+    size_t count = at;
+    at = live;
+    live += count;
+  }
   std::vector<uint32_t> by_place(houses_.size());
-  std::iota(by_place.begin(), by_place.end(), 0u);
-  std::sort(by_place.begin(), by_place.end(), [&](uint32_t a, uint32_t b) {
-    if (is_free[a] != is_free[b]) return static_cast<bool>(is_free[b]);
-    const IndexedHouse& x = houses_[a];
-    const IndexedHouse& y = houses_[b];
-    return x.area_id != y.area_id ? x.area_id < y.area_id : x.id < y.id;
-  });
+  {
+    size_t spare = live;
+    for (uint32_t n = 0; n < houses_.size(); ++n) by_place[is_free[n] ? spare++ : first[houses_[n].area_id]++] = n;
+  }
+  auto by_id = [&](uint32_t a, uint32_t b) { return houses_[a].id < houses_[b].id; };
+  for (size_t from = 0; from < live;) {
+    size_t to = from;
+    while (to < live && houses_[by_place[to]].area_id == houses_[by_place[from]].area_id) ++to;
+    if (!std::is_sorted(by_place.begin() + static_cast<std::ptrdiff_t>(from),
+                        by_place.begin() + static_cast<std::ptrdiff_t>(to), by_id))
+      std::sort(by_place.begin() + static_cast<std::ptrdiff_t>(from), by_place.begin() + static_cast<std::ptrdiff_t>(to),
+                by_id);
+    from = to;
+  }
   {
     std::vector<IndexedHouse> houses(houses_.size());
     std::vector<Gate> gates(gates_.size());
@@ -200,7 +217,6 @@ void AvailabilityIndex::end_bulk() {
       words = std::move(moved);
     }
   }
-  size_t live = houses_.size() - free_slots_.size();
   free_slots_.clear();
   for (size_t n = houses_.size(); n > live; --n) free_slots_.push_back(static_cast<uint32_t>(n - 1));
   std::fill(slot_of_.begin(), slot_of_.end(), kNoSlot);
@@ -215,14 +231,28 @@ void AvailabilityIndex::end_bulk() {
       ++listed_;
     }
   }
-  // Sort the orders of all houses; each area's are the same orders
-  // filtered, so they are read off those in one pass instead of sorted.
+  // Each area's orders sorted within its own (contiguous) slots, then the
+  // orders of all houses merged from them.
   for (size_t s = 0; s < kSorts; ++s) {
-    all_[s].resize(live);
-    std::iota(all_[s].begin(), all_[s].end(), 0u);
     auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };
-    std::sort(all_[s].begin(), all_[s].end(), less);
-    for (uint32_t slot : all_[s]) by_area_[houses_[slot].area_id].orders[s].push_back(slot);
+    std::vector<std::pair<const uint32_t*, const uint32_t*>> runs;
+    for (auto& [id, area] : by_area_) {
+      area.orders[s] = area.members;
+      std::sort(area.orders[s].begin(), area.orders[s].end(), less);
+      runs.emplace_back(area.orders[s].data(), area.orders[s].data() + area.orders[s].size());
+    }
+    auto later = [&](const std::pair<const uint32_t*, const uint32_t*>& a,
+                     const std::pair<const uint32_t*, const uint32_t*>& b) { return less(*b.first, *a.first); };
+    std::make_heap(runs.begin(), runs.end(), later);
+    all_[s].clear();
+    all_[s].reserve(live);
+    while (!runs.empty()) {
+      std::pop_heap(runs.begin(), runs.end(), later);
+      auto& run = runs.back();
+      all_[s].push_back(*run.first++);
+      if (run.first == run.second) runs.pop_back();
+      else std::push_heap(runs.begin(), runs.end(), later);
+    }
   }
   // A build grows its arrays by doubling: give the slack back.
   houses_.shrink_to_fit();
@@ -230,10 +260,7 @@ void AvailabilityIndex::end_bulk() {
   for (auto& words : nights_) words.shrink_to_fit();
   slot_of_.shrink_to_fit();
   for (Order& o : all_) o.shrink_to_fit();
-  for (auto& [id, area] : by_area_) {
-    area.members.shrink_to_fit();
-    for (Order& o : area.orders) o.shrink_to_fit();
-  }
+  for (auto& [id, area] : by_area_) area.members.shrink_to_fit();
 }
 
 void AvailabilityIndex::erase(int64_t house_id) {
