@@ -278,17 +278,6 @@ void AvailabilityIndex::erase(int64_t house_id) {
   free_slots_.push_back(slot);
 }
 
-bool AvailabilityIndex::free_nights(uint32_t slot, int64_t from, int64_t to) const {
-  while (from < to) {
-    int64_t word = from / 64, bit = from % 64;
-    int64_t n = std::min<int64_t>(64 - bit, to - from);
-    uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << bit;
-    if (nights_[static_cast<size_t>(word)][slot] & mask) return false;
-    from += n;
-  }
-  return true;
-}
-
 bool AvailabilityIndex::matches(uint32_t slot, const Filter& f) const {
   const Gate& g = gates_[slot];
   if (g.min_days == kUnlisted) return false;
@@ -296,7 +285,8 @@ bool AvailabilityIndex::matches(uint32_t slot, const Filter& f) const {
   if (f.dated) {
     if (g.min_days > f.nights) return false;
     if (g.max_days != 0 && g.max_days < f.nights) return false;
-    if (!free_nights(slot, f.from, f.to)) return false;
+    for (int w = 0; w < f.word_count; ++w)
+      if (f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second) return false;
   }
   return true;
 }
@@ -307,10 +297,16 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   Filter f;
   f.dated = q.start_day.has_value();
   if (f.dated) {
-    f.from = *q.start_day - base_day_;
-    f.to = *q.end_day - base_day_;
-    if (f.from < 0 || f.to > kHorizonDays) return std::nullopt;
+    int64_t from = *q.start_day - base_day_, to = *q.end_day - base_day_;
+    if (from < 0 || to > kHorizonDays) return std::nullopt;
     f.nights = *q.end_day - *q.start_day;
+    while (from < to) {
+      int64_t word = from / 64, bit = from % 64;
+      int64_t n = std::min<int64_t>(64 - bit, to - from);
+      uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << bit;
+      f.words[static_cast<size_t>(f.word_count++)] = {nights_[static_cast<size_t>(word)].data(), mask};
+      from += n;
+    }
   }
   IndexPage page;
   size_t s = static_cast<size_t>(sort_index(q.sort));

@@ -91,7 +91,10 @@ class AvailabilityIndex {
   // What query() tests a slot against.
   struct Filter {
     bool dated = false;
-    int64_t from = 0, to = 0, nights = 0;                // horizon days [from, to)
+    int64_t nights = 0;
+    // The stay's nights as (column of nights_, bits of that word), one per word it spans.
+    std::array<std::pair<const uint64_t*, uint64_t>, kWords> words{};
+    int word_count = 0;
     const std::vector<uint64_t>* candidates = nullptr;  // bit per slot, or none
   };
 
@@ -104,7 +107,6 @@ class AvailabilityIndex {
   void place(uint32_t slot);
   void unplace(uint32_t slot);
   void set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays);
-  bool free_nights(uint32_t slot, int64_t from, int64_t to) const;
   bool matches(uint32_t slot, const Filter& f) const;
 
   int64_t base_day_;
