@@ -57,7 +57,7 @@ FUZZ_TARGETS := $(sort $(basename $(notdir $(filter-out tests/fuzz/replay.cpp,$(
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test unit asan fuzz fuzz-targets fuzz-coverage clean format help bench install uninstall
+.PHONY: all deps run test unit asan fuzz fuzz-targets fuzz-coverage clean format help bench differential-1m install uninstall
 all: $(IHOMED)
 
 help:
@@ -69,6 +69,8 @@ help:
 	@echo "                for FUZZ_SECONDS (default 60); installs clang when missing"
 	@echo "make fuzz-coverage  which lines of the parsers the fuzz corpora reach (clang source coverage)"
 	@echo "make bench      wrk the API endpoints against nginx and libfcgi ceilings; writes bench/results.md"
+	@echo "make bench SCALE=1m  the issue-22 rows at 100k and 1M houses, as ratios; writes bench/results-1m.md"
+	@echo "make differential-1m  the index against the SQL search on that 1M set (DIFF_QUERIES=200)"
 	@echo "make deps       install missing Debian packages (apt-get; sudo when not root)"
 	@echo "make format     clang-format the C++ sources"
 	@echo "make clean      remove build outputs (not ./var)"
@@ -160,8 +162,17 @@ fuzz-coverage:
 	tests/fuzz/coverage build-fuzz-cov/fuzz
 
 # Own stack and data set in build/bench-var; installs wrk when missing.
+# SCALE=1m: the rows of issue 22 at 100k and 1M houses in one run
+# (the 1M set is generated once into build/bench-var-1m).
 bench: $(IHOMED)
-	IHOMED=$(IHOMED) scripts/ihome-bench
+	IHOMED=$(IHOMED) SCALE=$(SCALE) scripts/ihome-bench
+
+# The differential test of the search index against the SQL search on the 1M
+# set that `make bench SCALE=1m` generates (read only; not part of make test).
+DIFF_QUERIES ?= 200
+differential-1m: $(UNIT)
+	@test -f $(BUILD)/bench-var-1m/ihome.db || { echo "no 1M set in $(BUILD)/bench-var-1m: run make bench SCALE=1m first"; exit 1; }
+	IHOME_DIFF_DB=$(BUILD)/bench-var-1m/ihome.db IHOME_DIFF_QUERIES=$(DIFF_QUERIES) $(UNIT) -tc='differential at scale*'
 
 format:
 	clang-format -i $$(find src include tests/unit -name '*.cpp' -o -name '*.h')

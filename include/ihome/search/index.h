@@ -10,8 +10,15 @@
 // order and the same total — or nullopt when the stay leaves the horizon
 // (the caller asks SQL then).
 //
-// It is pure data: src/search/sync.cpp fills it from SQLite and keeps it
-// current from the change log.  One per worker; not thread-safe.
+// Layout (docs/scaling.md "The search index at 1M houses"): what a search
+// tests for every candidate — listed, min/max days, the nights — is kept in
+// columns by slot, and a build numbers the slots area by area, so counting
+// an area's matches (the total) reads a few contiguous arrays instead of
+// one scattered cache line per house; the page is then found by walking the
+// sort's order only until it is full.
+//
+// It is pure data: src/search/live_index.cpp fills it from SQLite and keeps
+// it current from the change log.  One per worker; not thread-safe.
 #pragma once
 
 #include <array>
@@ -49,7 +56,8 @@ class AvailabilityIndex {
   // Adds or replaces a house with the stays that hold its nights.
   void upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays);
   // Between these two, upsert() of new houses only appends; end_bulk()
-  // sorts once (a build of 100k houses, not 100k sorted inserts).
+  // sorts once (a build of 100k houses, not 100k sorted inserts) and
+  // renumbers the slots area by area.
   void begin_bulk() { bulk_ = true; }
   void end_bulk();
   void erase(int64_t house_id);
@@ -67,6 +75,29 @@ class AvailabilityIndex {
   using Order = std::vector<uint32_t>;  // slots in a sort's order
   using Orders = std::array<Order, kSorts>;
 
+  // Whether a house can be shown for a stay, packed for the count's scan.
+  struct Gate {
+    int32_t min_days = kUnlisted;  // kUnlisted: not shown at all (offline, or a free slot)
+    int32_t max_days = 0;          // 0: no maximum
+  };
+  static constexpr int32_t kUnlisted = INT32_MAX;
+
+  struct Area {
+    std::vector<uint32_t> members;  // its slots, ascending
+    Orders orders;
+    int64_t listed = 0;             // members shown in searches
+  };
+
+  // What query() tests a slot against.
+  struct Filter {
+    bool dated = false;
+    int64_t nights = 0;
+    // The stay's nights as (column of nights_, bits of that word), one per word it spans.
+    std::array<std::pair<const uint64_t*, uint64_t>, kWords> words{};
+    int word_count = 0;
+    const std::vector<uint64_t>* candidates = nullptr;  // bit per slot, or none
+  };
+
   static constexpr uint32_t kNoSlot = UINT32_MAX;
   uint32_t slot(int64_t house_id) const {
     return house_id >= 0 && static_cast<uint64_t>(house_id) < slot_of_.size() ? slot_of_[static_cast<size_t>(house_id)]
@@ -75,18 +106,21 @@ class AvailabilityIndex {
   bool before(int sort, uint32_t a, uint32_t b) const;
   void place(uint32_t slot);
   void unplace(uint32_t slot);
-  bool free_nights(uint32_t slot, int64_t from, int64_t to) const;
+  void set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays);
+  bool matches(uint32_t slot, const Filter& f) const;
 
   int64_t base_day_;
   bool bulk_ = false;
   bool overflow_ = false;  // a house id past kMaxId was left out
   std::vector<IndexedHouse> houses_;    // by slot
-  std::vector<uint64_t> nights_;        // kWords per slot
+  std::vector<Gate> gates_;             // by slot
+  std::array<std::vector<uint64_t>, kWords> nights_;  // word w of every slot's bitmap, by slot
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> slot_of_;  // by house id
   size_t count_ = 0;
+  int64_t listed_ = 0;
   Orders all_;
-  std::map<int64_t, Orders> by_area_;
+  std::map<int64_t, Area> by_area_;
 };
 
 }  // namespace ihome
