@@ -25,6 +25,7 @@ Router make_router(Context& ctx) {
   add_ical_routes(router, ctx);
   add_calendar_routes(router, ctx);
   add_user_routes(router, ctx);
+  add_pricing_routes(router, ctx);
   return router;
 }
 

@@ -37,7 +37,8 @@ Reply book(Context& ctx, Request& req) {
 
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(id, orders.create(NewOrder{session.user_id, house_id, start, end}));
+  int64_t amount = 0;
+  TRY_ASSIGN(id, orders.create(NewOrder{session.user_id, house_id, start, end}, &amount));
   ctx.bump_search();  // the stay's nights are taken now
   forget_calendar(ctx, house_id);
   metrics::count_booking();
@@ -46,6 +47,8 @@ Reply book(Context& ctx, Request& req) {
   return ok_reply([&](JsonWriter& w) {
     w.Key("order_id");
     w.Int64(id);
+    w.Key("amount");
+    write_string(w, format_yuan(amount));
   });
 }
 

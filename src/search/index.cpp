@@ -16,6 +16,7 @@ int sort_index(HouseSort s) { return static_cast<int>(s); }
 size_t AvailabilityIndex::memory_bytes() const {
   size_t n = houses_.capacity() * sizeof(IndexedHouse) + nights_.capacity() * sizeof(uint64_t) +
              slot_of_.capacity() * sizeof(uint32_t);
+  for (const IndexedHouse& h : houses_) n += h.dates.capacity() * sizeof(DatePrice);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
   for (const auto& [area, orders] : by_area_)
     for (const Order& o : orders) n += o.capacity() * sizeof(uint32_t);
@@ -142,6 +143,11 @@ bool AvailabilityIndex::free_nights(uint32_t slot, int64_t from, int64_t to) con
   return true;
 }
 
+int64_t AvailabilityIndex::stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const {
+  const IndexedHouse& h = houses_[slot];
+  return quote_total(h.terms(), h.dates, start_day, end_day);
+}
+
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
                                                   const std::vector<int64_t>* candidates) const {
   if (overflow_) return std::nullopt;
@@ -164,17 +170,56 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     order = &all_[s];
   }
   int64_t skip = (q.page - 1) * Houses::kPageSize;
+  // Prices (API.md "Pricing"): without dates the base price, with dates
+  // the stay's average nightly price, compared exactly as its quote total
+  // against the bound times the nights.  A dated price sort orders by the
+  // quote total, which no prebuilt order holds: the matches are collected
+  // and the page picked from them.
+  bool price_filter = q.min_price || q.max_price;
+  bool price_sort = dated && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes);
+  int64_t per = dated ? nights : 1;
+  int64_t lo = q.min_price ? *q.min_price * per : INT64_MIN, hi = q.max_price ? *q.max_price * per : INT64_MAX;
+  std::vector<std::pair<int64_t, int64_t>> priced;  // (quote total, id) of a dated price sort
   for (uint32_t slot : *order) {
     const IndexedHouse& h = houses_[slot];
     if (!h.listed) continue;
     if (candidates && !std::binary_search(candidates->begin(), candidates->end(), h.id)) continue;
+    int64_t total = 0;
     if (dated) {
       if (h.min_days > nights) continue;
       if (h.max_days != 0 && h.max_days < nights) continue;
       if (!free_nights(slot, from, to)) continue;
+      if (price_filter || price_sort) total = stay_total(slot, *q.start_day, *q.end_day);
     }
-    if (page.total >= skip && page.total < skip + Houses::kPageSize) page.ids.push_back(h.id);
+    if (price_filter) {
+      int64_t value = dated ? total : h.price;
+      if (value < lo || value > hi) continue;
+    }
+    if (price_sort) {
+      priced.emplace_back(total, h.id);
+      continue;
+    }
+    if (page.total >= skip && page.total < skip + Houses::kPageSize) {
+      page.ids.push_back(h.id);
+      if (dated) page.stay_totals.push_back(price_filter ? total : stay_total(slot, *q.start_day, *q.end_day));
+    }
     ++page.total;
+  }
+  if (price_sort) {
+    page.total = static_cast<int64_t>(priced.size());
+    bool inc = q.sort == HouseSort::kPriceInc;
+    auto less = [inc](const std::pair<int64_t, int64_t>& a, const std::pair<int64_t, int64_t>& b) {
+      if (a.first != b.first) return inc ? a.first < b.first : a.first > b.first;
+      return a.second > b.second;  // then id DESC, as every sort
+    };
+    if (skip < page.total) {
+      auto end = priced.begin() + std::min<int64_t>(skip + Houses::kPageSize, page.total);
+      std::partial_sort(priced.begin(), end, priced.end(), less);
+      for (auto it = priced.begin() + skip; it != end; ++it) {
+        page.ids.push_back(it->second);
+        page.stay_totals.push_back(it->first);
+      }
+    }
   }
   return page;
 }

@@ -28,6 +28,7 @@ void add_landlord_routes(Router& router, Context& ctx);
 void add_ical_routes(Router& router, Context& ctx);
 void add_calendar_routes(Router& router, Context& ctx);
 void add_user_routes(Router& router, Context& ctx);
+void add_pricing_routes(Router& router, Context& ctx);
 
 // Cache invalidation shared by resources (src/api/house.cpp): drop the
 // cached detail of every house of `user_id` (their name or avatar shows

@@ -2,7 +2,9 @@
 // and sorts on (ARCHITECTURE.md "The read path"), so a search costs no SQL
 // but the page's ten summaries.
 //
-// Per house: area, price, order count, min/max days and a bitmap of the
+// Per house: area, price (and the rest of its pricing, API.md "Pricing":
+// a dated search filters and sorts on the stay's quote, core/pricing.h,
+// the one booking uses), order count, min/max days and a bitmap of the
 // nights taken (orders in WAIT_ACCEPT, WAIT_COMMENT or COMPLETE) over a
 // horizon of kHorizonDays from the day it was built; per sort, the houses
 // in the sort's order, all of them and per area.  query() answers what
@@ -29,6 +31,7 @@ namespace ihome {
 struct IndexPage {
   std::vector<int64_t> ids;  // the page, in order
   int64_t total = 0;         // matches over all pages
+  std::vector<int64_t> stay_totals;  // with dates: each page house's quote total (fen), as ids
 };
 
 class AvailabilityIndex {
@@ -76,6 +79,7 @@ class AvailabilityIndex {
   void place(uint32_t slot);
   void unplace(uint32_t slot);
   bool free_nights(uint32_t slot, int64_t from, int64_t to) const;
+  int64_t stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const;
 
   int64_t base_day_;
   bool bulk_ = false;

@@ -65,8 +65,10 @@ class Orders {
   explicit Orders(Db& db) : db_(db) {}
 
   // Books a stay: NODATA (no house), ROLEERR (own house), PARAMERR (nights
-  // outside min_days/max_days), DATAERR (nights taken).  Returns the id.
-  Result<int64_t> create(const NewOrder& order);
+  // outside min_days/max_days), DATAERR (nights taken).  Returns the id;
+  // `amount` (when given) gets the stay's quote total (fen), which the
+  // order stores with its breakdown (store/pricing.h quote_record).
+  Result<int64_t> create(const NewOrder& order, int64_t* amount = nullptr);
   // Applies `action` by `actor` (a user id): NODATA (no order), ROLEERR
   // (not the guest / not the owner), DATAERR (status does not allow it).
   // `text` is the reject reason or the comment.  Returns the house id.
