@@ -113,7 +113,16 @@ TEST_CASE("keyword: migration 009 rebuilds the 2-character index of the houses a
   t.exec("PRAGMA user_version = 8");
   CHECK(t.find("三\uE000") == std::vector<int64_t>{b});  // the old column end, matched
   CHECK(t.find("\uE000").empty());
-  REQUIRE(migrate(*t.db).ok());
+  // Migration 009 as migrate() applies it (the ones after it ran already: a
+  // second run of those is not what this tests).
+  std::string v9;
+  for (size_t i = 0; i < kMigrationCount; ++i)
+    if (kMigrations[i].version == 9) v9 = kMigrations[i].sql;
+  REQUIRE(!v9.empty());
+  t.exec("BEGIN IMMEDIATE");
+  t.exec(v9);
+  t.exec("PRAGMA user_version = 9");
+  t.exec("COMMIT");
   CHECK(t.scalar("PRAGMA user_version") == 9);
   CHECK(t.find("三\uE000").empty());
   CHECK(t.find("\uE000") == std::vector<int64_t>{a});
