@@ -161,7 +161,11 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   }
   IndexPage page;
   const Order* order;
-  size_t s = static_cast<size_t>(sort_index(q.sort));
+  // A dated price sort orders the matches by their quote total itself, so
+  // any walk will do: "new" walks the slots about in memory order (a build
+  // gives slots in id order), not in a random one.
+  bool price_sort = dated && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes);
+  size_t s = static_cast<size_t>(sort_index(price_sort ? HouseSort::kNew : q.sort));
   if (q.area_id) {
     auto area = by_area_.find(*q.area_id);
     if (area == by_area_.end()) return page;
@@ -176,10 +180,10 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   // quote total, which no prebuilt order holds: the matches are collected
   // and the page picked from them.
   bool price_filter = q.min_price || q.max_price;
-  bool price_sort = dated && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes);
   int64_t per = dated ? nights : 1;
   int64_t lo = q.min_price ? *q.min_price * per : INT64_MIN, hi = q.max_price ? *q.max_price * per : INT64_MAX;
   std::vector<std::pair<int64_t, int64_t>> priced;  // (quote total, id) of a dated price sort
+  if (price_sort) priced.reserve(order->size());
   for (uint32_t slot : *order) {
     const IndexedHouse& h = houses_[slot];
     if (!h.listed) continue;
