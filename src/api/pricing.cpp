@@ -22,6 +22,7 @@ namespace {
 constexpr int64_t kMaxPriceNights = 366;     // nights one house/prices call sets
 constexpr int64_t kPriceHorizonDays = 731;   // "within the next two years": [today, today + 731)
 constexpr int64_t kMaxQuoteNights = 3650;    // as long as max_days may be
+constexpr int64_t kMaxDaysAhead = 2 * 366;   // as booking (src/api/order.cpp): a stay starts by then
 constexpr int64_t kMaxPriceFen = 1'000'000 * 100;
 
 Reply quote_reply(Context& ctx, Request& req) {
@@ -30,6 +31,7 @@ Reply quote_reply(Context& ctx, Request& req) {
   TRY_ASSIGN(ed, req.query.date("ed"));
   if (ed <= sd) return error_reply(field_error("ed", "离开日期须晚于入住日期"));
   if (ed - sd > kMaxQuoteNights) return error_reply(field_error("ed", "入住天数过多"));
+  if (sd > today() + kMaxDaysAhead) return error_reply(field_error("sd", "入住日期太远"));
   TRY_ASSIGN(db, ctx.db());
   TRY_ASSIGN(house, load_house_pricing(*db, house_id));
   if (!house) return error_reply(Error{Errno::kNoData, "房屋不存在", 200, 0});

@@ -200,6 +200,7 @@ class QuoteTest(PricingCase):
                               ({"house_id": self.house, "sd": day(6), "ed": day(6)}, 4103),
                               ({"house_id": self.house, "sd": day(7), "ed": day(6)}, 4103),
                               ({"house_id": self.house, "sd": day(1), "ed": day(3652)}, 4103),
+                              ({"house_id": self.house, "sd": day(733), "ed": day(735)}, 4103),  # as booking
                               ({"house_id": UNKNOWN_ID, "sd": day(5), "ed": day(6)}, 4002)]:
             with self.subTest(params=params):
                 self.assertJsonAnswer(c.get("/api/house/quote", params), 200, errno)
