@@ -19,21 +19,25 @@ constexpr const char* kBusy = "('WAIT_ACCEPT', 'WAIT_COMMENT', 'COMPLETE')";
 
 // A dated search's quote of the stay [?2, ?3) of ?4 nights, written out in
 // SQL as API.md "Pricing" says it (the reference that core/pricing.h, which
-// the availability index and booking use, must agree with): each night of
-// stay_nights (kStayNights) its date price, else the weekend price on
-// Friday and Saturday nights (strftime %w 5 and 6), else the base price;
-// the discount the monthly (>= 28 nights, when set) or weekly (>= 7)
-// percentage of the nights rounded half-up; plus the cleaning fee.
+// the availability index and booking use, must agree with): every night at
+// the base price, its Friday and Saturday nights (strftime %w 5 and 6) at
+// the weekend price instead when there is one, and the nights a date price
+// covers at that price instead (one seek of house_prices for a house
+// without any); the discount the monthly (>= 28 nights, when set) or weekly
+// (>= 7) percentage of the nights rounded half-up; plus the cleaning fee.
 constexpr const char* kStayNights =
     "WITH RECURSIVE stay_nights(d) AS (SELECT ?2 UNION ALL SELECT date(d, '+1 day') FROM stay_nights "
     "WHERE date(d, '+1 day') < ?3) ";
-#define STAY_NIGHTS_TOTAL                                                                                     \
-  "(SELECT sum(COALESCE((SELECT p.price FROM house_prices p WHERE p.house_id = h.id AND p.start_date <= n.d " \
-  "AND p.end_date > n.d), CASE WHEN h.weekend_price IS NOT NULL AND strftime('%w', n.d) IN ('5', '6') "       \
-  "THEN h.weekend_price ELSE h.price END)) FROM stay_nights n)"
+#define STAY_WEEKEND "strftime('%w', n.d) IN ('5', '6')"
+#define STAY_NIGHTS_TOTAL                                                                                   \
+  "(?4 * h.price + CASE WHEN h.weekend_price IS NULL THEN 0 ELSE (h.weekend_price - h.price) * "            \
+  "(SELECT count(*) FROM stay_nights n WHERE " STAY_WEEKEND ") END + ifnull((SELECT sum(p.price - "        \
+  "CASE WHEN h.weekend_price IS NOT NULL AND " STAY_WEEKEND " THEN h.weekend_price ELSE h.price END) "      \
+  "FROM house_prices p JOIN stay_nights n ON n.d >= p.start_date AND n.d < p.end_date "                     \
+  "WHERE p.house_id = h.id AND p.start_date < ?3 AND p.end_date > ?2), 0))"
 constexpr const char* kStayTotal =
-    "(" STAY_NIGHTS_TOTAL " + h.cleaning_fee - (" STAY_NIGHTS_TOTAL " * (CASE WHEN ?4 >= 28 AND "
-    "h.monthly_discount > 0 THEN h.monthly_discount WHEN ?4 >= 7 THEN h.weekly_discount ELSE 0 END) + 50) / 100)";
+    "(SELECT t + h.cleaning_fee - (t * (CASE WHEN ?4 >= 28 AND h.monthly_discount > 0 THEN h.monthly_discount "
+    "WHEN ?4 >= 7 THEN h.weekly_discount ELSE 0 END) + 50) / 100 FROM (SELECT " STAY_NIGHTS_TOTAL " AS t))";
 
 bool price_sort(HouseSort s) { return s == HouseSort::kPriceInc || s == HouseSort::kPriceDes; }
 
