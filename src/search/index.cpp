@@ -33,6 +33,7 @@ size_t AvailabilityIndex::memory_bytes() const {
   size_t n = houses_.capacity() * sizeof(IndexedHouse) + gates_.capacity() * sizeof(Gate) +
              slot_of_.capacity() * sizeof(uint32_t) + free_slots_.capacity() * sizeof(uint32_t);
   for (const auto& words : nights_) n += words.capacity() * sizeof(uint64_t);
+  for (const IndexedHouse& h : houses_) n += h.dates.capacity() * sizeof(DatePrice);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
   for (const auto& [id, area] : by_area_) {
     n += area.members.capacity() * sizeof(uint32_t);
@@ -274,7 +275,9 @@ void AvailabilityIndex::erase(int64_t house_id) {
   slot_of_[static_cast<size_t>(house_id)] = kNoSlot;
   --count_;
   houses_[slot] = IndexedHouse{};
-  set_gate(slot, IndexedHouse{.listed = false}, {});
+  IndexedHouse unlisted;
+  unlisted.listed = false;
+  set_gate(slot, unlisted, {});
   free_slots_.push_back(slot);
 }
 
@@ -288,7 +291,16 @@ bool AvailabilityIndex::matches(uint32_t slot, const Filter& f) const {
     for (int w = 0; w < f.word_count; ++w)
       if (f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second) return false;
   }
+  if (f.priced) {
+    int64_t value = f.dated ? stay_total(slot, f.start_day, f.end_day) : houses_[slot].price;
+    if (value < f.low || value > f.high) return false;
+  }
   return true;
+}
+
+int64_t AvailabilityIndex::stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const {
+  const IndexedHouse& h = houses_[slot];
+  return quote_total(h.terms(), h.dates, start_day, end_day);
 }
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
@@ -307,9 +319,20 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
       f.words[static_cast<size_t>(f.word_count++)] = {nights_[static_cast<size_t>(word)].data(), mask};
       from += n;
     }
+    f.start_day = *q.start_day;
+    f.end_day = *q.end_day;
+  }
+  if (q.min_price || q.max_price) {
+    int64_t per = f.dated ? f.nights : 1;
+    f.priced = true;
+    if (q.min_price) f.low = *q.min_price * per;
+    if (q.max_price) f.high = *q.max_price * per;
   }
   IndexPage page;
-  size_t s = static_cast<size_t>(sort_index(q.sort));
+  // A dated price sort orders the matches by their quote total, which no
+  // prebuilt order holds: any walk gives the candidates ("new").
+  bool price_sort = f.dated && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes);
+  size_t s = static_cast<size_t>(sort_index(price_sort ? HouseSort::kNew : q.sort));
   const Area* area = nullptr;
   if (q.area_id) {
     auto it = by_area_.find(*q.area_id);
@@ -345,7 +368,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     }
   };
 
-  if (!f.dated && !candidates) {
+  if (!f.dated && !candidates && !f.priced) {
     page.total = area ? area->listed : listed_;
   } else {
     each_candidate([&](uint32_t sl) { page.total += matches(sl, f); });
@@ -353,6 +376,28 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   int64_t skip = (q.page - 1) * Houses::kPageSize;
   if (page.total <= skip) return page;
   int64_t need = skip + std::min<int64_t>(page.total - skip, Houses::kPageSize);  // matches up to the page's end
+  auto add = [&](uint32_t sl, int64_t total) {
+    page.ids.push_back(houses_[sl].id);
+    if (f.dated) page.stay_totals.push_back(total >= 0 ? total : stay_total(sl, f.start_day, f.end_day));
+  };
+
+  if (price_sort) {
+    // (quote total, slot) of every match; the page is the first of them by
+    // total, then id DESC as every sort.
+    std::vector<std::pair<int64_t, uint32_t>> priced;
+    priced.reserve(static_cast<size_t>(page.total));
+    each_candidate([&](uint32_t sl) {
+      if (matches(sl, f)) priced.emplace_back(stay_total(sl, f.start_day, f.end_day), sl);
+    });
+    bool inc = q.sort == HouseSort::kPriceInc;
+    auto less = [&](const std::pair<int64_t, uint32_t>& a, const std::pair<int64_t, uint32_t>& b) {
+      if (a.first != b.first) return inc ? a.first < b.first : a.first > b.first;
+      return houses_[a.second].id > houses_[b.second].id;
+    };
+    std::partial_sort(priced.begin(), priced.begin() + need, priced.end(), less);
+    for (int64_t n = skip; n < need; ++n) add(priced[static_cast<size_t>(n)].second, priced[static_cast<size_t>(n)].first);
+    return page;
+  }
 
   // Walking the order passes about order.size() / total houses per match.
   double walk = static_cast<double>(need) * static_cast<double>(order.size()) / static_cast<double>(page.total);
@@ -360,7 +405,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     int64_t seen = 0;
     for (uint32_t sl : order) {
       if (!matches(sl, f)) continue;
-      if (seen >= skip) page.ids.push_back(houses_[sl].id);
+      if (seen >= skip) add(sl, -1);
       if (++seen == need) break;
     }
     return page;
@@ -372,7 +417,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   });
   auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };
   std::partial_sort(found.begin(), found.begin() + need, found.end(), less);
-  for (int64_t n = skip; n < need; ++n) page.ids.push_back(houses_[found[static_cast<size_t>(n)]].id);
+  for (int64_t n = skip; n < need; ++n) add(found[static_cast<size_t>(n)], -1);
   return page;
 }
 

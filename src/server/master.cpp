@@ -204,7 +204,7 @@ int Master::run() {
 
   log_info("ihomed started worker_processes=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
   set_uploads_swept(true);  // by run_master, just now
-  while (live_workers() < worker_count(config_)) spawn();
+  while (live_workers() < worker_count(config_)) spawn(false);
   set_uploads_swept(false);
   for (;;) {
     while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn(false);

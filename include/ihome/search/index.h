@@ -2,7 +2,9 @@
 // and sorts on (ARCHITECTURE.md "The read path"), so a search costs no SQL
 // but the page's ten summaries.
 //
-// Per house: area, price, order count, min/max days and a bitmap of the
+// Per house: area, price (and the rest of its pricing, API.md "Pricing":
+// a dated search filters and sorts on the stay's quote, core/pricing.h,
+// the one booking uses), order count, min/max days and a bitmap of the
 // nights taken (orders in WAIT_ACCEPT, WAIT_COMMENT or COMPLETE) over a
 // horizon of kHorizonDays from the day it was built; per sort, the houses
 // in the sort's order, all of them and per area.  query() answers what
@@ -36,6 +38,7 @@ namespace ihome {
 struct IndexPage {
   std::vector<int64_t> ids;  // the page, in order
   int64_t total = 0;         // matches over all pages
+  std::vector<int64_t> stay_totals;  // with dates: each page house's quote total (fen), as ids
 };
 
 class AvailabilityIndex {
@@ -96,6 +99,11 @@ class AvailabilityIndex {
     std::array<std::pair<const uint64_t*, uint64_t>, kWords> words{};
     int word_count = 0;
     const std::vector<uint64_t>* candidates = nullptr;  // bit per slot, or none
+    // Prices (API.md "Pricing"): without dates the base price, with dates
+    // the stay's quote total, compared with the bounds times the nights.
+    bool priced = false;
+    int64_t low = INT64_MIN, high = INT64_MAX;
+    int64_t start_day = 0, end_day = 0;
   };
 
   static constexpr uint32_t kNoSlot = UINT32_MAX;
@@ -108,6 +116,7 @@ class AvailabilityIndex {
   void unplace(uint32_t slot);
   void set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays);
   bool matches(uint32_t slot, const Filter& f) const;
+  int64_t stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const;
 
   int64_t base_day_;
   bool bulk_ = false;
