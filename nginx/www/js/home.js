@@ -73,7 +73,7 @@ function carousel(houses) {
   houses.forEach((h, i) => {
     track.append(el('a', {
       class: 'slide', href: `/house.html?id=${encodeURIComponent(h.house_id)}`,
-      'aria-roledescription': '幻灯片', 'aria-label': `${i + 1} / ${houses.length}`,
+      'aria-roledescription': '幻灯片',
     },
       picture(h.img_url, h.title, '/img/house.svg', { loading: i === 0 ? 'eager' : 'lazy' }),
       el('span', { class: 'slide-badge', text: `TOP ${i + 1}` }),
