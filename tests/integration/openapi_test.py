@@ -5,6 +5,9 @@ checker (openapi.py, which harness.Client runs on every JSON answer) tells a wro
 answer from a right one.  A real stack answers a few routes to prove the hook runs.
 """
 
+import importlib.machinery
+import importlib.util
+import os
 import unittest
 
 import jsonschema
@@ -67,6 +70,26 @@ class SpecTest(unittest.TestCase):
                                  b"{}", {"errno": 0, "errmsg": "OK", "data": {"houses": []}})
 
 
+class RenderingTest(unittest.TestCase):
+    """nginx/www/api-docs/ (the page for people, /api-docs/) is scripts/openapi-html's
+    rendering of the current docs/openapi.yaml."""
+
+    def test_api_docs_page_is_up_to_date(self):
+        path = os.path.join(openapi.ROOT, "scripts", "openapi-html")
+        loader = importlib.machinery.SourceFileLoader("openapi_html", path)
+        module = importlib.util.module_from_spec(importlib.util.spec_from_loader("openapi_html", loader))
+        loader.exec_module(module)
+        www = os.path.join(openapi.ROOT, "nginx", "www", "api-docs")
+        with open(os.path.join(www, "index.html"), encoding="utf-8") as f:
+            page = f.read()
+        self.assertEqual(page, module.render(openapi.SPEC_PATH),
+                         "nginx/www/api-docs/index.html is out of date: run scripts/openapi-html")
+        with open(os.path.join(www, "api-docs.css"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), module.CSS)
+        for (method, route) in openapi.operations():
+            self.assertIn('id="%s-%s"' % (method.lower(), route.strip("/").replace("/", "-")), page)
+
+
 class LiveTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -84,3 +107,6 @@ class LiveTest(unittest.TestCase):
             r = c.get(path)
             self.assertIsNotNone(r.json, path)
         self.assertEqual(c.post("/api/house/area", {}).status, 405)
+        page = c.get("/api-docs/")
+        self.assertEqual(page.status, 200)
+        self.assertIn("/api/house/list", page.body.decode("utf-8"))
