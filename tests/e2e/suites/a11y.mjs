@@ -17,7 +17,8 @@ const PHONE = { width: 360, height: 780 };
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const HOUSE = { title: '无障碍测试 · 西城区整套公寓', price: '420', area_id: 2, address: '西城区金融街 8 号', room_count: 2, acreage: 70, house_capacity: 4, facility: [1, 2, 3] };
 
-const PAGES = fs.readdirSync(path.join(ROOT, 'nginx', 'www')).filter((f) => f.endsWith('.html')).sort();
+// nginx/www/*.html, and the API reference page (/api-docs/, scripts/openapi-html).
+const PAGES = [...fs.readdirSync(path.join(ROOT, 'nginx', 'www')).filter((f) => f.endsWith('.html')).sort(), 'api-docs/'];
 
 /** A page's URL, with the query its content needs. */
 function pageUrl(s, file) {
