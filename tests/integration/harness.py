@@ -149,6 +149,7 @@ class Stack:
         self.port = free_port()
         self.log_path = os.path.join(self.tmp, "stack.log")
         env = dict(os.environ)
+        env["DEMO"] = "0"  # the tests' stacks start empty, whatever the caller's shell says
         env.update(self.extra_env)
         env["PORT"] = str(self.port)
         env["VAR"] = self.var
