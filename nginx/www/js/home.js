@@ -69,7 +69,7 @@ const AUTOPLAY_MS = 5000;
 
 function carousel(houses) {
   const track = el('div', { class: 'carousel-track', tabindex: '0' });
-  const dots = el('div', { class: 'dots', role: 'tablist', 'aria-label': '选择幻灯片' });
+  const dots = el('div', { class: 'dots', role: 'group', 'aria-label': '选择幻灯片' });
   houses.forEach((h, i) => {
     track.append(el('a', {
       class: 'slide', href: `/house.html?id=${encodeURIComponent(h.house_id)}`,
