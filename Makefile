@@ -62,7 +62,8 @@ all: $(IHOMED)
 
 help:
 	@echo "make            build $(IHOMED)"
-	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var})"
+	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var});"
+	@echo "                a new VAR gets the demo set and its logins are printed (DEMO=0: start empty)"
 	@echo "make test       build and run every test suite (unit, integration, e2e, ops)"
 	@echo "make asan       the same tests against an ASan/UBSan build (in build-asan/)"
 	@echo "make fuzz       build the libFuzzer targets (clang, ASan/UBSan, in build-fuzz/) and run each"
@@ -119,8 +120,10 @@ fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
 # `make test`, and a rebuild does not recompile them.
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%.o) $(BUILD)/tests/fuzz/replay.o
 
+# make run fills a new VAR with the demo set (scripts/ihome-demo); DEMO=0 starts empty.
+DEMO ?= 1
 run: $(IHOMED)
-	IHOMED=$(IHOMED) exec scripts/ihome-stack
+	IHOMED=$(IHOMED) DEMO=$(DEMO) exec scripts/ihome-stack
 
 unit: $(UNIT)
 	$(UNIT)
