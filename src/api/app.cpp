@@ -25,6 +25,8 @@ Router make_router(Context& ctx) {
   add_ical_routes(router, ctx);
   add_calendar_routes(router, ctx);
   add_user_routes(router, ctx);
+  add_review_routes(router, ctx);
+  add_message_routes(router, ctx);
   return router;
 }
 

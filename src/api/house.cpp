@@ -169,6 +169,7 @@ void write_summary(JsonWriter& w, const HouseSummary& h, bool list_fields) {
   w.Int64(h.order_count);
   w.Key("img_url");
   write_media_url(w, h.image);
+  write_rating(w, h.rating_sum, h.rating_count);
   if (list_fields) {
     w.Key("user_avatar");
     write_media_url(w, h.owner_avatar);
@@ -235,6 +236,7 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.order_count);
     w.Key("favorite_count");
     w.Int64(d.favorite_count);
+    write_rating(w, d.rating_sum, d.rating_count);
     w.Key("status");
     write_string(w, d.status);
     w.Key("images");
@@ -247,16 +249,7 @@ std::string detail_json(const HouseDetail& d) {
     w.EndArray();
     w.Key("comments");
     w.StartArray();
-    for (const HouseComment& c : d.comments) {
-      w.StartObject();
-      w.Key("user_name");
-      write_string(w, c.user_name);
-      w.Key("ctime");
-      write_string(w, c.created_at);
-      w.Key("comment");
-      write_string(w, c.comment);
-      w.EndObject();
-    }
+    for (const HouseComment& c : d.comments) write_comment(w, c);
     w.EndArray();
     w.EndObject();
   });
@@ -303,6 +296,7 @@ Reply house_index(Context& ctx, Request&) {
         write_string(w, h.title);
         w.Key("img_url");
         write_media_url(w, h.image);
+        write_rating(w, h.rating_sum, h.rating_count);
         w.EndObject();
       }
       w.EndArray();
@@ -336,6 +330,7 @@ Result<HouseSearch> parse_search(const Request& req) {
   else if (sk == "booking") q.sort = HouseSort::kBooking;
   else if (sk == "price-inc") q.sort = HouseSort::kPriceInc;
   else if (sk == "price-des") q.sort = HouseSort::kPriceDes;
+  else if (sk == "rating") q.sort = HouseSort::kRating;
   else return field_error("sk", "排序方式无效");
   if (!req.query_value("p").empty()) {
     auto page = p.integer("p", 1, INT64_MAX / Houses::kPageSize);
@@ -456,6 +451,48 @@ void forget_houses_of(Context& ctx, int64_t user_id) {
 }
 
 void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }
+
+std::string format_rating(int64_t sum, int64_t count) {
+  // One decimal, half up, in integers: tenths = round(10 * sum / count).
+  int64_t tenths = (20 * sum + count) / (2 * count);
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+}
+
+void write_rating(JsonWriter& w, int64_t sum, int64_t count) {
+  w.Key("rating");
+  if (count > 0) {
+    std::string text = format_rating(sum, count);
+    w.RawNumber(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  } else {
+    w.Null();
+  }
+  w.Key("rating_count");
+  w.Int64(count);
+}
+
+void write_comment(JsonWriter& w, const HouseComment& c) {
+  w.StartObject();
+  w.Key("user_name");
+  write_string(w, c.user_name);
+  w.Key("user_avatar");
+  write_media_url(w, c.user_avatar);
+  w.Key("ctime");
+  write_string(w, c.created_at);
+  w.Key("comment");
+  write_string(w, c.comment);
+  w.Key("rating");
+  if (c.rating) w.Int64(*c.rating);
+  else w.Null();
+  w.Key("reply");
+  if (c.reply) write_string(w, *c.reply);
+  else w.Null();
+  w.Key("reply_time");
+  if (c.reply_time) write_string(w, *c.reply_time);
+  else w.Null();
+  w.Key("stay");
+  write_string(w, c.stay);
+  w.EndObject();
+}
 
 void forget_house_detail(Context& ctx, int64_t house_id) { ctx.forget(info_key(house_id)); }
 

@@ -6,7 +6,7 @@
 //   GET  /api/order/my?role=custom|landlord&p=
 //   POST /api/order/accept       {order_id}                 (house owner)
 //   POST /api/order/reject       {order_id, reject_reason}  (house owner)
-//   POST /api/order/comment      {order_id, comment}        (guest)
+//   POST /api/order/comment      {order_id, comment, rating} (guest)
 //   POST /api/order/cancel       {order_id}                 (guest)
 #include <string>
 
@@ -16,6 +16,7 @@
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
 #include "ihome/metrics/metrics.h"
+#include "ihome/notify/notify.h"
 #include "ihome/store/orders.h"
 
 namespace ihome {
@@ -41,6 +42,7 @@ Reply book(Context& ctx, Request& req) {
   ctx.bump_search();  // the stay's nights are taken now
   forget_calendar(ctx, house_id);
   metrics::count_booking();
+  notify_order(ctx.config(), *db, id, NotifyEvent::kBookingRequest);
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
   return ok_reply([&](JsonWriter& w) {
@@ -94,6 +96,15 @@ Reply my_orders(Context& ctx, Request& req) {
       w.Key("comment");
       if (o.comment) write_string(w, *o.comment);
       else w.Null();
+      w.Key("rating");
+      if (o.rating) w.Int64(*o.rating);
+      else w.Null();
+      w.Key("reply");
+      if (o.reply) write_string(w, *o.reply);
+      else w.Null();
+      w.Key("conversation_id");
+      if (o.conversation_id) w.Int64(*o.conversation_id);
+      else w.Null();
       w.EndObject();
     }
     w.EndArray();
@@ -110,21 +121,27 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   TRY_ASSIGN(session, ctx.require_login(req));
   TRY_ASSIGN(order_id, req.body.integer("order_id", 1, INT64_MAX));
   std::string text;
+  std::optional<int64_t> rating;
   if (action == OrderAction::kReject) {
     TRY_ASSIGN(reason, req.body.text("reject_reason", 1, 256));
     text = reason;
   } else if (action == OrderAction::kComment) {
     TRY_ASSIGN(comment, req.body.text("comment", 1, 1024));
     text = comment;
+    // Optional for the classic front end, which sends none (API.md).
+    TRY_ASSIGN(stars, req.body.integer_or("rating", 1, 5, 0));
+    if (stars > 0) rating = stars;
   }
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(house_id, orders.act(order_id, session.user_id, action, text));
+  TRY_ASSIGN(house_id, orders.act(order_id, session.user_id, action, text, rating));
   // Rejected and canceled stays free their nights; a comment changes the
   // house's comments and order_count (detail, index, booking sort).
   if (action == OrderAction::kComment) forget_house(ctx, house_id);
   else ctx.bump_search();
   if (action == OrderAction::kReject || action == OrderAction::kCancel) forget_calendar(ctx, house_id);
+  if (action == OrderAction::kAccept) notify_order(ctx.config(), *db, order_id, NotifyEvent::kAccepted);
+  if (action == OrderAction::kReject) notify_order(ctx.config(), *db, order_id, NotifyEvent::kRejected);
   return ok_reply();
 }
 

@@ -90,7 +90,8 @@ Result<int64_t> Orders::create(const NewOrder& o) {
   return id;
 }
 
-Result<int64_t> Orders::act(int64_t order_id, int64_t actor, OrderAction action, const std::string& text) {
+Result<int64_t> Orders::act(int64_t order_id, int64_t actor, OrderAction action, const std::string& text,
+                            std::optional<int64_t> rating) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
   auto load = db_.prepare(
@@ -111,20 +112,22 @@ Result<int64_t> Orders::act(int64_t order_id, int64_t actor, OrderAction action,
   if (!next) return Error{Errno::kDataErr, "订单当前状态不允许此操作", 200, 0};
 
   auto update = db_.prepare(
-      "UPDATE orders SET status = ?2, comment = COALESCE(?3, comment), "
+      "UPDATE orders SET status = ?2, comment = COALESCE(?3, comment), rating = COALESCE(?4, rating), "
       "updated_at = datetime('now', 'localtime') WHERE id = ?1");
   if (!update) return update.take_error();
   update->bind(1, order_id).bind(2, order_status_name(*next));
   if (action == OrderAction::kReject || action == OrderAction::kComment) update->bind(3, text);
   else update->bind_null(3);
+  if (action == OrderAction::kComment && rating) update->bind(4, *rating);
+  else update->bind_null(4);
   Status s = update->run();
   if (!s.ok()) return s.take_error();
   if (*next == OrderStatus::kComplete) {
     auto count = db_.prepare(
-        "UPDATE houses SET order_count = order_count + 1, updated_at = datetime('now', 'localtime') "
-        "WHERE id = ?1");
+        "UPDATE houses SET order_count = order_count + 1, rating_sum = rating_sum + ?2, "
+        "rating_count = rating_count + (?2 > 0), updated_at = datetime('now', 'localtime') WHERE id = ?1");
     if (!count) return count.take_error();
-    count->bind(1, house_id);
+    count->bind(1, house_id).bind(2, action == OrderAction::kComment && rating ? *rating : 0);
     s = count->run();
     if (!s.ok()) return s.take_error();
   }
@@ -152,11 +155,13 @@ Result<OrderPage> Orders::list(int64_t user_id, OrderRole role, int64_t page) {
   const char* list_sql =
       role == OrderRole::kGuest
           ? "SELECT o.id, o.house_id, h.title, h.index_image, o.start_date, o.end_date, o.created_at, "
-            "o.days, o.amount, o.status, o.comment FROM orders o JOIN houses h ON h.id = o.house_id "
-            "WHERE o.user_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3"
+            "o.days, o.amount, o.status, o.comment, o.rating, o.reply, "
+            "(SELECT c.id FROM conversations c WHERE c.order_id = o.id) "
+            "FROM orders o JOIN houses h ON h.id = o.house_id WHERE o.user_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3"
           : "SELECT o.id, o.house_id, h.title, h.index_image, o.start_date, o.end_date, o.created_at, "
-            "o.days, o.amount, o.status, o.comment FROM orders o JOIN houses h ON h.id = o.house_id "
-            "WHERE h.user_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3";
+            "o.days, o.amount, o.status, o.comment, o.rating, o.reply, "
+            "(SELECT c.id FROM conversations c WHERE c.order_id = o.id) "
+            "FROM orders o JOIN houses h ON h.id = o.house_id WHERE h.user_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3";
   auto list = db_.prepare(list_sql);
   if (!list) return list.take_error();
   list->bind(1, user_id).bind(2, kPageSize).bind(3, (page - 1) * kPageSize);
@@ -173,6 +178,9 @@ Result<OrderPage> Orders::list(int64_t user_id, OrderRole role, int64_t page) {
     o.amount = row.int64(8);
     o.status = row.text(9);
     if (!row.is_null(10)) o.comment = row.text(10);
+    if (!row.is_null(11)) o.rating = row.int64(11);
+    if (!row.is_null(12)) o.reply = row.text(12);
+    if (!row.is_null(13)) o.conversation_id = row.int64(13);
     out.orders.push_back(std::move(o));
   });
   if (!done.ok()) return done.take_error();

@@ -10,7 +10,8 @@ namespace ihome {
 namespace {
 
 constexpr const char* kHouseColumns =
-    "SELECT id, area_id, price, order_count, min_days, max_days, status = 'online' FROM houses ";
+    "SELECT id, area_id, price, order_count, min_days, max_days, status = 'online', rating_sum, rating_count "
+    "FROM houses ";
 
 IndexedHouse read_house(const Stmt& s) {
   IndexedHouse h;
@@ -21,6 +22,8 @@ IndexedHouse read_house(const Stmt& s) {
   h.min_days = s.int64(4);
   h.max_days = s.int64(5);
   h.listed = s.int64(6) != 0;  // offline houses stay out of searches (API.md house/status)
+  h.rating_sum = s.int64(7);
+  h.rating_count = s.int64(8);
   return h;
 }
 

@@ -113,8 +113,13 @@ TEST_CASE("keyword: migration 009 rebuilds the 2-character index of the houses a
   t.exec("PRAGMA user_version = 8");
   CHECK(t.find("三\uE000") == std::vector<int64_t>{b});  // the old column end, matched
   CHECK(t.find("\uE000").empty());
-  REQUIRE(migrate(*t.db).ok());
-  CHECK(t.scalar("PRAGMA user_version") == 9);
+  // Migration 9 alone: the later ones (ALTER TABLE ... ADD COLUMN) cannot
+  // run twice on this database, which has them already.
+  std::string v9;
+  for (size_t i = 0; i < kMigrationCount; ++i)
+    if (kMigrations[i].version == 9) v9 = kMigrations[i].sql;
+  REQUIRE_FALSE(v9.empty());
+  REQUIRE(t.db->exec("BEGIN; " + v9 + "; COMMIT;").ok());
   CHECK(t.find("三\uE000").empty());
   CHECK(t.find("\uE000") == std::vector<int64_t>{a});
   CHECK(t.find("三") == std::vector<int64_t>{b});

@@ -2,7 +2,7 @@
 // and sorts on (ARCHITECTURE.md "The read path"), so a search costs no SQL
 // but the page's ten summaries.
 //
-// Per house: area, price, order count, min/max days and a bitmap of the
+// Per house: area, price, order count, rating, min/max days and a bitmap of the
 // nights taken (orders in WAIT_ACCEPT, WAIT_COMMENT or COMPLETE) over a
 // horizon of kHorizonDays from the day it was built; per sort, the houses
 // in the sort's order, all of them and per area.  query() answers what
@@ -63,7 +63,7 @@ class AvailabilityIndex {
 
  private:
   static constexpr int kWords = static_cast<int>(kHorizonDays / 64);
-  static constexpr int kSorts = 4;
+  static constexpr int kSorts = 5;  // HouseSort's values
   using Order = std::vector<uint32_t>;  // slots in a sort's order
   using Orders = std::array<Order, kSorts>;
 

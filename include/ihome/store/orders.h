@@ -51,6 +51,9 @@ struct OrderRow {
   int64_t amount = 0;  // fen
   std::string status;
   std::optional<std::string> comment;
+  std::optional<int64_t> rating;      // the guest's stars (sql/011_trust.sql)
+  std::optional<std::string> reply;   // the landlord's answer to the comment
+  std::optional<int64_t> conversation_id;  // the order's message thread
 };
 
 struct OrderPage {
@@ -69,8 +72,11 @@ class Orders {
   Result<int64_t> create(const NewOrder& order);
   // Applies `action` by `actor` (a user id): NODATA (no order), ROLEERR
   // (not the guest / not the owner), DATAERR (status does not allow it).
-  // `text` is the reject reason or the comment.  Returns the house id.
-  Result<int64_t> act(int64_t order_id, int64_t actor, OrderAction action, const std::string& text);
+  // `text` is the reject reason or the comment; `rating` (1-5) goes with a
+  // comment, and adds to the house's rating sum and count in the same
+  // transaction.  Returns the house id.
+  Result<int64_t> act(int64_t order_id, int64_t actor, OrderAction action, const std::string& text,
+                      std::optional<int64_t> rating = std::nullopt);
   // Orders the user made (kGuest) or received on their houses (kOwner),
   // newest first.
   Result<OrderPage> list(int64_t user_id, OrderRole role, int64_t page);

@@ -23,6 +23,8 @@ struct IndexedHouse {
   int64_t min_days = 1;
   int64_t max_days = 0;
   bool listed = true;  // shown in searches at all: online
+  int64_t rating_sum = 0;  // sk=rating (sql/011_trust.sql)
+  int64_t rating_count = 0;
 };
 
 // A stay holding nights [start_day, end_day).
