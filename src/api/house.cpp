@@ -462,7 +462,7 @@ void write_rating(JsonWriter& w, int64_t sum, int64_t count) {
   w.Key("rating");
   if (count > 0) {
     std::string text = format_rating(sum, count);
-    w.RawNumber(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
   } else {
     w.Null();
   }

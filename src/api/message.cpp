@@ -15,6 +15,7 @@
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
 #include "ihome/core/log.h"
+#include "ihome/core/text.h"
 #include "ihome/notify/notify.h"
 #include "ihome/store/messages.h"
 
@@ -26,6 +27,14 @@ namespace {
 constexpr int kMessagesPerWindow = 30;
 constexpr int kMessageWindowSeconds = 600;
 constexpr size_t kMaxText = 1000;
+
+// A name as the other member may see it: a user who never chose a name
+// goes by their mobile number (the classic registration), which the other
+// member must not learn (API.md "Messages"): 138****0001.
+std::string shown_name(const std::string& name) {
+  if (!is_mobile(name)) return name;
+  return name.substr(0, 3) + "****" + name.substr(7);
+}
 
 // Which of the three targets was named: exactly one.
 Result<int> target_of(const Params& body) {
@@ -95,7 +104,7 @@ Reply conversations(Context& ctx, Request& req) {
       w.Key("user_id");
       w.Int64(c.other_id);
       w.Key("name");
-      write_string(w, c.other_name);
+      write_string(w, shown_name(c.other_name));
       w.Key("avatar");
       write_media_url(w, c.other_avatar);
       w.EndObject();

@@ -38,6 +38,7 @@ def tearDownModule():
 
 ORDER_KEYS = {"order_id", "house_id", "title", "img_url", "start_date", "end_date", "ctime",
               "days", "amount", "status", "comment"}
+ORDER_KEYS |= {"rating", "reply", "conversation_id"}  # API.md "order/my" (tests/integration/review_test.py)
 TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 MEDIA_URL_RE = r"^/media/[A-Za-z0-9_-]{43}\.jpg$"
 AREA_DEFAULT = 1
