@@ -690,8 +690,9 @@ class LifeCycle(OrderCase):
         url_older = self.add_image(landlord, older)
         url_newer = self.add_image(landlord, newer)
         index = self.assertOk(self.anon().get("/api/house/index"))["data"]
-        self.assertEqual(index[:2], [{"house_id": newer, "title": "后发布", "img_url": url_newer},
-                                     {"house_id": older, "title": "先发布", "img_url": url_older}],
+        unrated = {"rating": None, "rating_count": 0}
+        self.assertEqual(index[:2], [{"house_id": newer, "title": "后发布", "img_url": url_newer, **unrated},
+                                     {"house_id": older, "title": "先发布", "img_url": url_older, **unrated}],
                          "a tie lists the newer house first")
         oid = self.book_ok(guest, older, day(80), day(81))
         self.act_ok(landlord, "accept", oid)
@@ -735,13 +736,13 @@ class Lists(OrderCase):
         self.assertEqual(strip, [
             {"order_id": c, "house_id": plain, "title": "无图房", "img_url": None,
              "start_date": day(100), "end_date": day(102), "days": 2, "amount": "398.00",
-             "status": "REJECTED", "comment": "不方便"},
+             "status": "REJECTED", "comment": "不方便", "rating": None, "reply": None, "conversation_id": None},
             {"order_id": b, "house_id": pictured, "title": "有图房", "img_url": url,
              "start_date": day(90), "end_date": day(91), "days": 1, "amount": "298.50",
-             "status": "WAIT_ACCEPT", "comment": None},
+             "status": "WAIT_ACCEPT", "comment": None, "rating": None, "reply": None, "conversation_id": None},
             {"order_id": a, "house_id": plain, "title": "无图房", "img_url": None,
              "start_date": day(90), "end_date": day(93), "days": 3, "amount": "597.00",
-             "status": "WAIT_ACCEPT", "comment": None},
+             "status": "WAIT_ACCEPT", "comment": None, "rating": None, "reply": None, "conversation_id": None},
         ])
         self.assertRegex(url, MEDIA_URL_RE)
 
@@ -773,7 +774,8 @@ class Lists(OrderCase):
         self.assertEqual({k: v for k, v in data["orders"][1].items() if k != "ctime"},
                          {"order_id": b, "house_id": h2, "title": "房二", "img_url": None,
                           "start_date": day(90), "end_date": day(94), "days": 4,
-                          "amount": "796.00", "status": "WAIT_COMMENT", "comment": None})
+                          "amount": "796.00", "status": "WAIT_COMMENT", "comment": None,
+                          "rating": None, "reply": None, "conversation_id": None})
         self.assertEqual([o["order_id"] for o in self.my_orders(rival, "custom")["orders"]], [c])
         self.assertEqual(len(self.my_orders(rival, "landlord")["orders"]), 1)
         empty = self.my_orders(g1, "landlord")
