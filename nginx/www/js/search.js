@@ -16,7 +16,7 @@ const form = byId('filter-form');
 const results = byId('results');
 const pager = byId('pager');
 const count = byId('result-count');
-const SORTS = ['new', 'booking', 'price-inc', 'price-des'];
+const SORTS = ['new', 'booking', 'price-inc', 'price-des', 'rating'];
 
 function stateFromUrl() {
   const q = new URLSearchParams(location.search);
