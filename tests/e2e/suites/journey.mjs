@@ -338,6 +338,7 @@ export const steps = [
       assert.match(await rejected.textContent(), /已拒单[\s\S]*这几天房东家里有事/);
       const card = page.locator(`#orders .order-card[data-order-id="${s.orderId}"]`);
       assert.match(await card.textContent(), /待评价/);
+      await card.locator('.star-picker button[data-stars="5"]').click();  // the star picker (issue 20)
       await card.locator('[name="comment"]').fill(COMMENT);
       await screenshot(page, 'orders');
       await card.getByRole('button', { name: '发表评价' }).click();
