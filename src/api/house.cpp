@@ -466,31 +466,20 @@ void write_rating(JsonWriter& w, int64_t sum, int64_t count) {
   } else {
     w.Null();
   }
-  w.Key("rating_count");
-  w.Int64(count);
+  write_field(w, "rating_count", count);
 }
 
 void write_comment(JsonWriter& w, const HouseComment& c) {
   w.StartObject();
-  w.Key("user_name");
-  write_string(w, c.user_name);
+  write_field(w, "user_name", c.user_name);
   w.Key("user_avatar");
   write_media_url(w, c.user_avatar);
-  w.Key("ctime");
-  write_string(w, c.created_at);
-  w.Key("comment");
-  write_string(w, c.comment);
-  w.Key("rating");
-  if (c.rating) w.Int64(*c.rating);
-  else w.Null();
-  w.Key("reply");
-  if (c.reply) write_string(w, *c.reply);
-  else w.Null();
-  w.Key("reply_time");
-  if (c.reply_time) write_string(w, *c.reply_time);
-  else w.Null();
-  w.Key("stay");
-  write_string(w, c.stay);
+  write_field(w, "ctime", c.created_at);
+  write_field(w, "comment", c.comment);
+  write_field(w, "rating", c.rating);
+  write_field(w, "reply", c.reply);
+  write_field(w, "reply_time", c.reply_time);
+  write_field(w, "stay", c.stay);
   w.EndObject();
 }
 

@@ -64,10 +64,8 @@ Reply send(Context& ctx, Request& req) {
   return ok_reply([&](JsonWriter& w) {
     w.Key("data");
     w.StartObject();
-    w.Key("conversation_id");
-    w.Int64(sent->conversation_id);
-    w.Key("message_id");
-    w.Int64(sent->message_id);
+    write_field(w, "conversation_id", sent->conversation_id);
+    write_field(w, "message_id", sent->message_id);
     w.EndObject();
   });
 }
@@ -88,44 +86,31 @@ Reply conversations(Context& ctx, Request& req) {
     w.StartArray();
     for (const ConversationRow& c : result.conversations) {
       w.StartObject();
-      w.Key("conversation_id");
-      w.Int64(c.id);
-      w.Key("house_id");
-      w.Int64(c.house_id);
-      w.Key("title");
-      write_string(w, c.title);
+      write_field(w, "conversation_id", c.id);
+      write_field(w, "house_id", c.house_id);
+      write_field(w, "title", c.title);
       w.Key("img_url");
       write_media_url(w, c.image);
-      w.Key("order_id");
-      if (c.order_id) w.Int64(*c.order_id);
-      else w.Null();
+      write_field(w, "order_id", c.order_id);
       w.Key("other");
       w.StartObject();
-      w.Key("user_id");
-      w.Int64(c.other_id);
-      w.Key("name");
-      write_string(w, shown_name(c.other_name));
+      write_field(w, "user_id", c.other_id);
+      write_field(w, "name", shown_name(c.other_name));
       w.Key("avatar");
       write_media_url(w, c.other_avatar);
       w.EndObject();
       w.Key("last");
       w.StartObject();
-      w.Key("text");
-      write_string(w, c.last_text);
-      w.Key("ctime");
-      write_string(w, c.last_time);
-      w.Key("from_me");
-      w.Bool(c.last_from_me);
+      write_field(w, "text", c.last_text);
+      write_field(w, "ctime", c.last_time);
+      write_flag(w, "from_me", c.last_from_me);
       w.EndObject();
-      w.Key("unread");
-      w.Int64(c.unread);
+      write_field(w, "unread", c.unread);
       w.EndObject();
     }
     w.EndArray();
-    w.Key("total_page");
-    w.Int64((result.total + Messages::kPageSize - 1) / Messages::kPageSize);
-    w.Key("current_page");
-    w.Int64(page);
+    write_field(w, "total_page", (result.total + Messages::kPageSize - 1) / Messages::kPageSize);
+    write_field(w, "current_page", page);
     w.EndObject();
   });
 }
@@ -147,19 +132,14 @@ Reply thread(Context& ctx, Request& req) {
     w.StartArray();
     for (const ThreadMessage& m : result.messages) {
       w.StartObject();
-      w.Key("message_id");
-      w.Int64(m.id);
-      w.Key("from_me");
-      w.Bool(m.from_me);
-      w.Key("text");
-      write_string(w, m.text);  // as sent: the site shows it as text
-      w.Key("ctime");
-      write_string(w, m.created_at);
+      write_field(w, "message_id", m.id);
+      write_flag(w, "from_me", m.from_me);
+      write_field(w, "text", m.text);  // as sent: the site shows it as text
+      write_field(w, "ctime", m.created_at);
       w.EndObject();
     }
     w.EndArray();
-    w.Key("has_more");
-    w.Bool(result.has_more);
+    write_flag(w, "has_more", result.has_more);
     w.EndObject();
   });
 }

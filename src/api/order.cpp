@@ -96,15 +96,9 @@ Reply my_orders(Context& ctx, Request& req) {
       w.Key("comment");
       if (o.comment) write_string(w, *o.comment);
       else w.Null();
-      w.Key("rating");
-      if (o.rating) w.Int64(*o.rating);
-      else w.Null();
-      w.Key("reply");
-      if (o.reply) write_string(w, *o.reply);
-      else w.Null();
-      w.Key("conversation_id");
-      if (o.conversation_id) w.Int64(*o.conversation_id);
-      else w.Null();
+      write_field(w, "rating", o.rating);
+      write_field(w, "reply", o.reply);
+      write_field(w, "conversation_id", o.conversation_id);
       w.EndObject();
     }
     w.EndArray();

@@ -42,8 +42,7 @@ Reply profile(Context& ctx, Request& req) {
     write_media_url(w, user->avatar);
     w.Key("real_name_verified");
     w.Bool(user->real_name_verified);
-    w.Key("notify_sms");
-    w.Bool(user->notify_sms);
+    write_flag(w, "notify_sms", user->notify_sms);
     w.Key("data");
     w.StartObject();
     w.Key("user_id");
@@ -171,8 +170,7 @@ Reply set_notify(Context& ctx, Request& req) {
   return ok_reply([&](JsonWriter& w) {
     w.Key("data");
     w.StartObject();
-    w.Key("notify_sms");
-    w.Bool(on);
+    write_flag(w, "notify_sms", on);
     w.EndObject();
   });
 }

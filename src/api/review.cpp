@@ -56,10 +56,8 @@ Reply comments(Context& ctx, Request& req) {
     w.StartArray();
     for (const HouseComment& c : result->comments) write_comment(w, c);
     w.EndArray();
-    w.Key("total_page");
-    w.Int64((result->total + Houses::kCommentPageSize - 1) / Houses::kCommentPageSize);
-    w.Key("current_page");
-    w.Int64(page);
+    write_field(w, "total_page", (result->total + Houses::kCommentPageSize - 1) / Houses::kCommentPageSize);
+    write_field(w, "current_page", page);
     w.EndObject();
     return std::optional<std::string>(std::string(buf.GetString(), buf.GetSize()));
   });

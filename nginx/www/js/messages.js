@@ -106,7 +106,8 @@ composer.addEventListener('submit', async (event) => {
   const submit = composer.querySelector('[type="submit"]');
   if (submit.disabled || !target) return;
   const input = byId('text');
-  const text = input.value.trim();
+  // One line: the API refuses control characters (a line break among them).
+  const text = input.value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
   const bad = checkText('text', text, 1, 1000, '消息');
   if (bad) return setMsg(composerMsg, bad.text, 'error');
   setBusy(submit, true, '发送中…');
@@ -124,6 +125,14 @@ composer.addEventListener('submit', async (event) => {
   await loadThread();
   listPage = 1;
   loadList();
+});
+
+// Enter sends (Shift+Enter is ignored: a message is one line); IME composition is left alone.
+byId('text').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.isComposing) {
+    event.preventDefault();
+    if (!event.shiftKey) composer.requestSubmit();
+  }
 });
 
 olderButton.addEventListener('click', () => loadThread(oldest));
