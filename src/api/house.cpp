@@ -206,8 +206,7 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.id);
     w.Key("user_id");
     w.Int64(d.user_id);
-    w.Key("user_name");
-    write_string(w, d.user_name);
+    write_field(w, "user_name", public_name(d.user_name));  // never the landlord's mobile
     w.Key("user_avatar");
     write_media_url(w, d.user_avatar);
     w.Key("title");
@@ -471,7 +470,7 @@ void write_rating(JsonWriter& w, int64_t sum, int64_t count) {
 
 void write_comment(JsonWriter& w, const HouseComment& c) {
   w.StartObject();
-  write_field(w, "user_name", c.user_name);
+  write_field(w, "user_name", public_name(c.user_name));  // never the guest's mobile
   w.Key("user_avatar");
   write_media_url(w, c.user_avatar);
   write_field(w, "ctime", c.created_at);

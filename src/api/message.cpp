@@ -28,14 +28,6 @@ constexpr int kMessagesPerWindow = 30;
 constexpr int kMessageWindowSeconds = 600;
 constexpr size_t kMaxText = 1000;
 
-// A name as the other member may see it: a user who never chose a name
-// goes by their mobile number (the classic registration), which the other
-// member must not learn (API.md "Messages"): 138****0001.
-std::string shown_name(const std::string& name) {
-  if (!is_mobile(name)) return name;
-  return name.substr(0, 3) + "****" + name.substr(7);
-}
-
 // Which of the three targets was named: exactly one.
 Result<int> target_of(const Params& body) {
   int named = body.has("conversation_id") + body.has("order_id") + body.has("house_id");
@@ -95,7 +87,7 @@ Reply conversations(Context& ctx, Request& req) {
       w.Key("other");
       w.StartObject();
       write_field(w, "user_id", c.other_id);
-      write_field(w, "name", shown_name(c.other_name));
+      write_field(w, "name", public_name(c.other_name));  // never a mobile number
       w.Key("avatar");
       write_media_url(w, c.other_avatar);
       w.EndObject();

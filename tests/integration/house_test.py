@@ -17,7 +17,7 @@ import uuid
 
 import harness
 from guests import make_user, nights
-from harness import ApiTestCase, jpeg_size, make_png, multipart, new_id_card
+from harness import ApiTestCase, jpeg_size, make_png, multipart, new_id_card, masked
 
 STACK = None
 
@@ -263,7 +263,7 @@ class NewHouseBasics(HouseCase):
         hid = self.new_house(owner, house_body(min_days=2, max_days=30, facility=[3, 1, 2]))
         house = self.info(owner, hid)["house"]
         self.assertEqual(set(house), INFO_KEYS)
-        expected = {"hid": hid, "user_id": owner.user_id, "user_name": owner.mobile,
+        expected = {"hid": hid, "user_id": owner.user_id, "user_name": masked(owner.mobile),
                     "user_avatar": None, "title": "整租·阳光两居", "price": "298.50",
                     "address": "东城区东四北大街1号", "room_count": 2, "acreage": 80,
                     "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "deposit": "500.00",
@@ -728,8 +728,8 @@ class HouseInfo(HouseCase):
             "deposit": "88.80", "min_days": 2, "max_days": 30, "order_count": 2,
             "status": "online", "images": urls, "facilities": [1, 5, 24],
             "comments": [
-                {"user_name": g2.mobile, "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静", **no_review},
-                {"user_name": g1.mobile, "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服", **no_review},
+                {"user_name": masked(g2.mobile), "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静", **no_review},
+                {"user_name": masked(g1.mobile), "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服", **no_review},
             ]})
 
     def test_viewer_id_is_the_logged_in_user_or_minus_1(self):
@@ -1063,7 +1063,7 @@ class OwnerChanges(HouseCase):
         hid = self.new_house(owner, minimal_body(title="改名", district=AREA_OWNER))
         c = self.viewer()
         house = self.info(c, hid)["house"]                                   # now cached
-        self.assertEqual((house["user_name"], house["user_avatar"]), (owner.mobile, None))
+        self.assertEqual((house["user_name"], house["user_avatar"]), (masked(owner.mobile), None))
         self.assertIsNone(self.search(c, aid=AREA_OWNER)["houses"][0]["user_avatar"])  # cached
         name = "新房东" + uuid.uuid4().hex[:6]
         self.assertOk(owner.post("/api/profile/name", {"name": name}))

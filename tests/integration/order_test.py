@@ -21,7 +21,7 @@ import uuid
 
 import harness
 from guests import UNKNOWN_ID, book, day, make_house, make_user, nights
-from harness import ApiTestCase, make_png, multipart, run_together
+from harness import ApiTestCase, make_png, multipart, run_together, masked
 
 STACK = None
 
@@ -497,7 +497,7 @@ class LifeCycle(OrderCase):
         self.assertEqual(info["order_count"], 1)
         self.assertEqual(len(info["comments"]), 1, info["comments"])
         c = info["comments"][0]
-        self.assertEqual((c["user_name"], c["comment"]), (guest.name, "房间干净，房东热情"))
+        self.assertEqual((c["user_name"], c["comment"]), (masked(guest.name), "房间干净，房东热情"))
         self.assertTimestampNow(c["ctime"], "comment ctime")
         my_houses = self.assertOk(landlord.get("/api/house/my"))["data"]["houses"]
         self.assertEqual([h["order_count"] for h in my_houses if h["house_id"] == hid], [1])

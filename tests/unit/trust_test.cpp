@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ihome/api/app.h"
+#include "ihome/core/text.h"
 #include "ihome/notify/notify.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/messages.h"
@@ -34,6 +35,14 @@ struct Fixture : test::HouseDb {
   std::string h(const std::string& col) { return text("SELECT " + col + " FROM houses WHERE id = " + std::to_string(house)); }
 };
 }  // namespace
+
+TEST_CASE("public_name: a name that is a mobile number is masked; others are kept") {
+  CHECK(public_name("13800000001") == "138****0001");
+  CHECK(public_name("李房东") == "李房东");
+  CHECK(public_name("1380000000") == "1380000000");    // 10 digits: not a mobile
+  CHECK(public_name("已注销用户") == "已注销用户");
+  CHECK(public_name("12800000001") == "12800000001");  // not ^1[3-9]
+}
 
 TEST_CASE("rating: one decimal, half up, from the exact sum and count") {
   CHECK(format_rating(4, 1) == "4.0");

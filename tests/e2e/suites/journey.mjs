@@ -349,7 +349,7 @@ export const steps = [
       await page.waitForSelector('#comments li');
       const li = page.locator('#comments li').first();
       assert.equal(await li.locator('p').textContent(), COMMENT);
-      assert.equal(await li.locator('strong').textContent(), s.guestMobile);
+      assert.equal(await li.locator('strong').textContent(), `${s.guestMobile.slice(0, 3)}****${s.guestMobile.slice(7)}`);  // never the mobile
       assert.match(await page.textContent('.facts'), /已入住1 次/);
     },
   },
