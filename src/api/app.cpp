@@ -27,6 +27,8 @@ Router make_router(Context& ctx) {
   add_user_routes(router, ctx);
   add_pay_routes(router, ctx);
   add_pricing_routes(router, ctx);
+  add_review_routes(router, ctx);
+  add_message_routes(router, ctx);
   return router;
 }
 

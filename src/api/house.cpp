@@ -166,6 +166,7 @@ void write_summary(JsonWriter& w, const HouseSummary& h, bool list_fields) {
   w.Int64(h.order_count);
   w.Key("img_url");
   write_media_url(w, h.image);
+  write_rating(w, h.rating_sum, h.rating_count);
   if (list_fields) {
     w.Key("user_avatar");
     write_media_url(w, h.owner_avatar);
@@ -206,8 +207,7 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.id);
     w.Key("user_id");
     w.Int64(d.user_id);
-    w.Key("user_name");
-    write_string(w, d.user_name);
+    write_field(w, "user_name", public_name(d.user_name));  // never the landlord's mobile
     w.Key("user_avatar");
     write_media_url(w, d.user_avatar);
     w.Key("title");
@@ -244,6 +244,7 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.weekly_discount);
     w.Key("monthly_discount");
     w.Int64(d.monthly_discount);
+    write_rating(w, d.rating_sum, d.rating_count);
     w.Key("status");
     write_string(w, d.status);
     w.Key("images");
@@ -256,16 +257,7 @@ std::string detail_json(const HouseDetail& d) {
     w.EndArray();
     w.Key("comments");
     w.StartArray();
-    for (const HouseComment& c : d.comments) {
-      w.StartObject();
-      w.Key("user_name");
-      write_string(w, c.user_name);
-      w.Key("ctime");
-      write_string(w, c.created_at);
-      w.Key("comment");
-      write_string(w, c.comment);
-      w.EndObject();
-    }
+    for (const HouseComment& c : d.comments) write_comment(w, c);
     w.EndArray();
     w.EndObject();
   });
@@ -312,6 +304,7 @@ Reply house_index(Context& ctx, Request&) {
         write_string(w, h.title);
         w.Key("img_url");
         write_media_url(w, h.image);
+        write_rating(w, h.rating_sum, h.rating_count);
         w.EndObject();
       }
       w.EndArray();
@@ -345,6 +338,7 @@ Result<HouseSearch> parse_search(const Request& req) {
   else if (sk == "booking") q.sort = HouseSort::kBooking;
   else if (sk == "price-inc") q.sort = HouseSort::kPriceInc;
   else if (sk == "price-des") q.sort = HouseSort::kPriceDes;
+  else if (sk == "rating") q.sort = HouseSort::kRating;
   else return field_error("sk", "排序方式无效");
   if (!req.query_value("p").empty()) {
     auto page = p.integer("p", 1, INT64_MAX / Houses::kPageSize);
@@ -475,6 +469,37 @@ Reply house_list(Context& ctx, Request& req) {
 }  // namespace
 
 void write_house_summary(JsonWriter& w, const HouseSummary& house) { write_summary(w, house, true); }
+
+std::string format_rating(int64_t sum, int64_t count) {
+  // One decimal, half up, in integers: tenths = round(10 * sum / count).
+  int64_t tenths = (20 * sum + count) / (2 * count);
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+}
+
+void write_rating(JsonWriter& w, int64_t sum, int64_t count) {
+  w.Key("rating");
+  if (count > 0) {
+    std::string text = format_rating(sum, count);
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+  } else {
+    w.Null();
+  }
+  write_field(w, "rating_count", count);
+}
+
+void write_comment(JsonWriter& w, const HouseComment& c) {
+  w.StartObject();
+  write_field(w, "user_name", public_name(c.user_name));  // never the guest's mobile
+  w.Key("user_avatar");
+  write_media_url(w, c.user_avatar);
+  write_field(w, "ctime", c.created_at);
+  write_field(w, "comment", c.comment);
+  write_field(w, "rating", c.rating);
+  write_field(w, "reply", c.reply);
+  write_field(w, "reply_time", c.reply_time);
+  write_field(w, "stay", c.stay);
+  w.EndObject();
+}
 
 void add_house_routes(Router& router, Context& ctx) {
   router.add("GET", "/api/house/area", public_read(bind_handler(ctx, areas)));

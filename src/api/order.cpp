@@ -6,7 +6,7 @@
 //   GET  /api/order/my?role=custom|landlord&p=
 //   POST /api/order/accept       {order_id}                 (house owner)
 //   POST /api/order/reject       {order_id, reject_reason}  (house owner)
-//   POST /api/order/comment      {order_id, comment}        (guest)
+//   POST /api/order/comment      {order_id, comment, rating} (guest)
 //   POST /api/order/cancel       {order_id, reason}         (guest, or the owner of a paid stay)
 //   POST /api/order/pay          {order_id}                 (guest)
 //
@@ -25,6 +25,7 @@
 #include "ihome/http/json_fields.h"
 #include "ihome/metrics/metrics.h"
 #include "ihome/pay/settle.h"
+#include "ihome/notify/notify.h"
 #include "ihome/store/orders.h"
 #include "ihome/store/payments.h"
 
@@ -50,6 +51,7 @@ Reply book(Context& ctx, Request& req) {
   TRY_ASSIGN(booked, orders.create(NewOrder{session.user_id, house_id, start, end}, unix_now()));
   int64_t id = booked.id;
   metrics::count_booking();
+  notify_order(ctx.config(), *db, id, NotifyEvent::kBookingRequest);
   log_info("order placed order_id=" + std::to_string(id) + " house_id=" + std::to_string(house_id) +
            " user_id=" + std::to_string(session.user_id));
   return ok_reply([&](JsonWriter& w) {
@@ -78,6 +80,9 @@ void write_order(JsonWriter& w, const OrderRow& o) {
   field(w, "refund_amount", format_yuan(o.refunded));
   field(w, "canceled_by", o.canceled_by);
   field(w, "cancel_reason", o.cancel_reason);
+  field(w, "rating", o.rating);
+  field(w, "reply", o.reply);
+  field(w, "conversation_id", o.conversation_id);
   w.EndObject();
 }
 
@@ -140,12 +145,16 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   TRY_ASSIGN(session, ctx.require_login(req));
   TRY_ASSIGN(order_id, req.body.integer("order_id", 1, INT64_MAX));
   std::string text;
+  std::optional<int64_t> rating;
   if (action == OrderAction::kReject) {
     TRY_ASSIGN(reason, req.body.text("reject_reason", 1, 256));
     text = reason;
   } else if (action == OrderAction::kComment) {
     TRY_ASSIGN(comment, req.body.text("comment", 1, 1024));
     text = comment;
+    // Optional for the classic front end, which sends none (API.md).
+    TRY_ASSIGN(stars, req.body.integer_or("rating", 1, 5, 0));
+    if (stars > 0) rating = stars;
   } else if (action == OrderAction::kCancel) {
     if (req.body.has("reason")) {
       TRY_ASSIGN(reason, req.body.text_or("reason", 0, 256, ""));
@@ -154,10 +163,19 @@ Reply act(Context& ctx, Request& req, OrderAction action) {
   }
   TRY_ASSIGN(db, ctx.db());
   Orders orders(*db);
-  TRY_ASSIGN(done, orders.act(order_id, session.user_id, action, text, act_context(ctx)));
+  TRY_ASSIGN(done, orders.act(order_id, session.user_id, action, text, act_context(ctx), rating));
   log_info("order " + std::string(order_status_name(done.status)) + " order_id=" + std::to_string(order_id) +
            " by_user_id=" + std::to_string(session.user_id) +
            (done.refund > 0 ? " refund_fen=" + std::to_string(done.refund) : std::string()));
+  // Told after the commit; a notice that fails never fails the action.
+  if (action == OrderAction::kAccept) {
+    NotifyDetails extra;
+    if (done.pay_by) extra.pay_by = format_timestamp(*done.pay_by);
+    notify_order(ctx.config(), *db, order_id, NotifyEvent::kAccepted, extra);
+  }
+  if (action == OrderAction::kReject) notify_order(ctx.config(), *db, order_id, NotifyEvent::kRejected);
+  if (action == OrderAction::kCancel && session.user_id == done.owner_id)
+    notify_order(ctx.config(), *db, order_id, NotifyEvent::kCanceledByLandlord);
   if (action != OrderAction::kCancel) return ok_reply();
   ask_refunds(ctx, *db, done.refund_ids);
   return ok_reply([&](JsonWriter& w) {

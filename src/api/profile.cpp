@@ -7,6 +7,7 @@
 //   POST /api/profile/name     {name}
 //   GET  /api/profile/auth     my real-name record, masked
 //   POST /api/profile/auth     {real_name, id_card}, once
+//   POST /api/profile/notify   {sms: true|false}  SMS notifications on/off
 #include <optional>
 #include <string>
 
@@ -41,6 +42,7 @@ Reply profile(Context& ctx, Request& req) {
     write_media_url(w, user->avatar);
     w.Key("real_name_verified");
     w.Bool(user->real_name_verified);
+    write_flag(w, "notify_sms", user->notify_sms);
     w.Key("data");
     w.StartObject();
     w.Key("user_id");
@@ -150,6 +152,27 @@ Reply set_auth(Context& ctx, Request& req) {
   return ok_reply();
 }
 
+// {sms: true|false}: a JSON boolean, or (forms, the classic front end's
+// strings) "true"/"false"/"1"/"0".
+Reply set_notify(Context& ctx, Request& req) {
+  TRY_ASSIGN(session, ctx.require_login(req));
+  const Params::Value* v = req.body.find("sms");
+  if (!v || (v->kind != Params::Kind::kBool && v->kind != Params::Kind::kString && v->kind != Params::Kind::kNumber))
+    return error_reply(field_error("sms", "应为true或false"));
+  bool on;
+  if (v->text == "true" || v->text == "1") on = true;
+  else if (v->text == "false" || v->text == "0") on = false;
+  else return error_reply(field_error("sms", "应为true或false"));
+  TRY_ASSIGN(db, ctx.db());
+  TRY(Users(*db).set_notify_sms(session.user_id, on));
+  return ok_reply([&](JsonWriter& w) {
+    w.Key("data");
+    w.StartObject();
+    write_flag(w, "notify_sms", on);
+    w.EndObject();
+  });
+}
+
 }  // namespace
 
 std::string media_url(std::string_view file) { return "/media/" + std::string(file); }
@@ -165,6 +188,7 @@ void add_profile_routes(Router& router, Context& ctx) {
   router.add("POST", "/api/profile/name", bind_handler(ctx, change_name));
   router.add("GET", "/api/profile/auth", bind_handler(ctx, get_auth));
   router.add("POST", "/api/profile/auth", bind_handler(ctx, set_auth));
+  router.add("POST", "/api/profile/notify", bind_handler(ctx, set_notify));
 }
 
 }  // namespace ihome

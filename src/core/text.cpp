@@ -57,6 +57,11 @@ bool is_mobile(std::string_view s) {
   return true;
 }
 
+std::string public_name(std::string_view name) {
+  if (!is_mobile(name)) return std::string(name);
+  return std::string(name.substr(0, 3)) + "****" + std::string(name.substr(7));
+}
+
 bool is_code_id(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {

@@ -55,6 +55,16 @@ bool AvailabilityIndex::before(int sort, uint32_t a, uint32_t b) const {
     case HouseSort::kPriceDes:
       if (x.price != y.price) return x.price > y.price;
       break;
+    case HouseSort::kRating:
+      // Unrated last; averages compared exactly (sum/count cross-multiplied,
+      // as the SQL's REAL division orders them: counts stay far below 2^26).
+      if ((x.rating_count > 0) != (y.rating_count > 0)) return x.rating_count > 0;
+      if (x.rating_count > 0) {
+        int64_t l = x.rating_sum * y.rating_count, r = y.rating_sum * x.rating_count;
+        if (l != r) return l > r;
+        if (x.rating_count != y.rating_count) return x.rating_count > y.rating_count;
+      }
+      break;
     case HouseSort::kNew:
       break;
   }

@@ -90,6 +90,9 @@ const char* order_clause(HouseSort sort, bool dated = false) {
     case HouseSort::kBooking: return "ORDER BY h.order_count DESC, h.id DESC ";
     case HouseSort::kPriceInc: return "ORDER BY h.price ASC, h.id DESC ";
     case HouseSort::kPriceDes: return "ORDER BY h.price DESC, h.id DESC ";
+    case HouseSort::kRating:  // sql/011_trust.sql's houses_rating
+      return "ORDER BY h.rating_count = 0, CAST(h.rating_sum AS REAL) / h.rating_count DESC, "
+             "h.rating_count DESC, h.id DESC ";
     case HouseSort::kNew: break;
   }
   return "ORDER BY h.id DESC ";
@@ -110,6 +113,9 @@ void bind_search(Stmt& s, const HouseSearch& q) {
 
 }  // namespace
 
+// The columns of house_summary_select(), which read_house_summary() reads.
+constexpr int kSummaryColumns = 13;
+
 HouseSummary read_house_summary(const Stmt& s) {
   HouseSummary h;
   h.id = s.int64(0);
@@ -123,13 +129,15 @@ HouseSummary read_house_summary(const Stmt& s) {
   if (!s.is_null(8)) h.owner_avatar = s.text(8);
   h.created_at = s.text(9);
   h.status = s.text(10);
+  h.rating_sum = s.int64(11);
+  h.rating_count = s.int64(12);
   return h;
 }
 
 const std::string& house_summary_select() {
   static const std::string sql =
       "SELECT h.id, h.title, h.price, a.name, h.address, h.room_count, h.order_count, "
-      "h.index_image, u.avatar, h.created_at, h.status "
+      "h.index_image, u.avatar, h.created_at, h.status, h.rating_sum, h.rating_count "
       "FROM houses h JOIN areas a ON a.id = h.area_id JOIN users u ON u.id = h.user_id ";
   return sql;
 }
@@ -231,7 +239,7 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
       "SELECT h.id, h.user_id, " CLOSED_AS_NAME ", u.avatar, h.title, h.price, h.address, h.room_count, "
       "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count, h.status, "
       "(SELECT count(*) FROM favorites f WHERE f.house_id = h.id), "
-      "ifnull(h.weekend_price, 0), h.cleaning_fee, h.weekly_discount, h.monthly_discount "
+      "ifnull(h.weekend_price, 0), h.cleaning_fee, h.weekly_discount, h.monthly_discount, h.rating_sum, h.rating_count "
       "FROM houses h JOIN users u ON u.id = h.user_id WHERE h.id = ?1");
   if (!s) return s.take_error();
   s->bind(1, house_id);
@@ -261,6 +269,8 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   d.cleaning_fee = s->int64(19);
   d.weekly_discount = s->int64(20);
   d.monthly_discount = s->int64(21);
+  d.rating_sum = s->int64(22);
+  d.rating_count = s->int64(23);
 
   // The cover first (API.md "house/image/cover"), then upload order.
   auto images = db_.prepare(
@@ -276,16 +286,47 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   facilities->bind(1, house_id);
   done = facilities->each([&](const Stmt& row) { d.facilities.push_back(row.int64(0)); });
   if (!done.ok()) return done.take_error();
-  auto comments = db_.prepare(
-      "SELECT " CLOSED_AS_NAME ", o.updated_at, o.comment FROM orders o JOIN users u ON u.id = o.user_id "
-      "WHERE o.house_id = ?1 AND o.status = 'COMPLETE' AND o.comment IS NOT NULL "
-      "ORDER BY o.updated_at DESC, o.id DESC LIMIT ?2");
+  auto comments = this->comments(house_id, 1);
   if (!comments) return comments.take_error();
-  comments->bind(1, house_id).bind(2, kMaxComments);
-  done = comments->each(
-      [&](const Stmt& row) { d.comments.push_back({row.text(0), row.text(1), row.text(2)}); });
-  if (!done.ok()) return done.take_error();
+  d.comments = std::move(comments->comments);
   return std::optional<HouseDetail>(std::move(d));
+}
+
+Result<CommentPage> Houses::comments(int64_t house_id, int64_t page) {
+  CommentPage out;
+  auto count = db_.prepare(
+      "SELECT (SELECT count(*) FROM houses WHERE id = ?1), "
+      "(SELECT count(*) FROM orders WHERE house_id = ?1 AND status = 'COMPLETE' AND comment IS NOT NULL)");
+  if (!count) return count.take_error();
+  count->bind(1, house_id);
+  auto row = count->step();
+  if (!row) return row.take_error();
+  if (count->int64(0) == 0) return Error{Errno::kNoData, "房屋不存在", 200, 0};
+  out.total = count->int64(1);
+  if (out.total <= (page - 1) * kCommentPageSize) return out;
+  // The comment's time is the order's updated_at (the move to COMPLETE);
+  // a reply sets reply_at only, so it never moves the comment.
+  auto list = db_.prepare(
+      "SELECT " CLOSED_AS_NAME ", u.avatar, o.updated_at, o.comment, o.rating, o.reply, o.reply_at, "
+      "substr(o.start_date, 1, 7) FROM orders o JOIN users u ON u.id = o.user_id "
+      "WHERE o.house_id = ?1 AND o.status = 'COMPLETE' AND o.comment IS NOT NULL "
+      "ORDER BY o.updated_at DESC, o.id DESC LIMIT ?2 OFFSET ?3");
+  if (!list) return list.take_error();
+  list->bind(1, house_id).bind(2, kCommentPageSize).bind(3, (page - 1) * kCommentPageSize);
+  Status done = list->each([&](const Stmt& r) {
+    HouseComment c;
+    c.user_name = r.text(0);
+    if (!r.is_null(1)) c.user_avatar = r.text(1);
+    c.created_at = r.text(2);
+    c.comment = r.text(3);
+    if (!r.is_null(4)) c.rating = r.int64(4);
+    if (!r.is_null(5)) c.reply = r.text(5);
+    if (!r.is_null(6)) c.reply_time = r.text(6);
+    c.stay = r.text(7);
+    out.comments.push_back(std::move(c));
+  });
+  if (!done.ok()) return done.take_error();
+  return out;
 }
 
 Result<std::vector<HouseSummary>> Houses::top_booked() {
@@ -352,7 +393,7 @@ Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> kn
   list->bind(5, kPageSize).bind(6, (q.page - 1) * kPageSize);
   Status done = list->each([&](const Stmt& row) {
     page.houses.push_back(read_house_summary(row));
-    if (dated) page.houses.back().stay_total = row.int64(11);
+    if (dated) page.houses.back().stay_total = row.int64(kSummaryColumns);  // the column after the summary's
   });
   if (!done.ok()) return done.take_error();
   return page;

@@ -51,7 +51,8 @@ Status Generations::refresh(Db& db, int64_t clock) {
   Values next = values_;
   Status s = read->each([&](const Stmt& r) {
     std::string kind = r.text(0);
-    int k = kind == "catalog" ? 0 : kind == "house" ? 1 : kind == "order" ? 2 : kind == "favorite" ? 3 : -1;
+    int k = kind == "catalog" ? 0 : kind == "house" ? 1 : kind == "order" ? 2 : kind == "favorite" ? 3
+            : kind == "message" ? 4 : -1;
     if (k >= 0) next[static_cast<size_t>(k)] = r.int64(1);
   });
   if (!s.ok()) return s;

@@ -142,7 +142,7 @@ Result<Booked> Orders::create(const NewOrder& o, int64_t now) {
 }
 
 Result<ActOutcome> Orders::act(int64_t order_id, int64_t actor, OrderAction action, const std::string& text,
-                               const ActContext& at) {
+                               const ActContext& at, std::optional<int64_t> rating) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
   auto load = db_.prepare(
@@ -221,6 +221,7 @@ Result<ActOutcome> Orders::act(int64_t order_id, int64_t actor, OrderAction acti
   auto update = db_.prepare(
       "UPDATE orders SET status = ?2, comment = COALESCE(?3, comment), pay_by = ?4, earned = ?5, "
       "canceled_by = COALESCE(?6, canceled_by), cancel_reason = COALESCE(?7, cancel_reason), "
+      "rating = COALESCE(?8, rating), "
       "updated_at = datetime('now', 'localtime') WHERE id = ?1");
   if (!update) return update.take_error();
   update->bind(1, order_id).bind(2, order_status_name(*next));
@@ -233,14 +234,16 @@ Result<ActOutcome> Orders::act(int64_t order_id, int64_t actor, OrderAction acti
   else update->bind_null(6);
   if (cancel_reason) update->bind(7, *cancel_reason);
   else update->bind_null(7);
+  if (action == OrderAction::kComment && rating) update->bind(8, *rating);
+  else update->bind_null(8);
   Status s = update->run();
   if (!s.ok()) return s.take_error();
   if (*next == OrderStatus::kComplete) {
     auto count = db_.prepare(
-        "UPDATE houses SET order_count = order_count + 1, updated_at = datetime('now', 'localtime') "
-        "WHERE id = ?1");
+        "UPDATE houses SET order_count = order_count + 1, rating_sum = rating_sum + ?2, "
+        "rating_count = rating_count + (?2 > 0), updated_at = datetime('now', 'localtime') WHERE id = ?1");
     if (!count) return count.take_error();
-    count->bind(1, out.house_id);
+    count->bind(1, out.house_id).bind(2, action == OrderAction::kComment && rating ? *rating : 0);
     s = count->run();
     if (!s.ok()) return s.take_error();
   }
@@ -272,7 +275,8 @@ Result<OrderPage> Orders::list(int64_t user_id, OrderRole role, int64_t page, in
   "SELECT o.id, o.house_id, h.title, h.index_image, o.start_date, o.end_date, o.created_at, o.days, "  \
   "o.amount, o.status, o.comment, o.pay_by, o.cancel_reason, o.canceled_by, "                          \
   "(SELECT ifnull(sum(amount), 0) FROM payments p WHERE p.order_id = o.id AND p.status = 'PAID'), "    \
-  "(SELECT ifnull(sum(amount), 0) FROM refunds r WHERE r.order_id = o.id) "                            \
+  "(SELECT ifnull(sum(amount), 0) FROM refunds r WHERE r.order_id = o.id), "                           \
+  "o.rating, o.reply, (SELECT c.id FROM conversations c WHERE c.order_id = o.id) "                    \
   "FROM orders o JOIN houses h ON h.id = o.house_id "
   const char* list_sql = role == OrderRole::kGuest
                              ? IHOME_ORDER_COLUMNS "WHERE o.user_id = ?1 ORDER BY o.id DESC LIMIT ?2 OFFSET ?3"
@@ -304,6 +308,9 @@ Result<OrderPage> Orders::list(int64_t user_id, OrderRole role, int64_t page, in
     if (!row.is_null(13)) o.canceled_by = row.text(13);
     o.paid = row.int64(14);
     o.refunded = row.int64(15);
+    if (!row.is_null(16)) o.rating = row.int64(16);
+    if (!row.is_null(17)) o.reply = row.text(17);
+    if (!row.is_null(18)) o.conversation_id = row.int64(18);
     out.orders.push_back(std::move(o));
   });
   if (!done.ok()) return done.take_error();

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kHouseColumns =
     "SELECT id, area_id, price, order_count, min_days, max_days, status = 'online', "
-    "ifnull(weekend_price, 0), cleaning_fee, weekly_discount, monthly_discount FROM houses ";
+    "ifnull(weekend_price, 0), cleaning_fee, weekly_discount, monthly_discount, rating_sum, rating_count FROM houses ";
 
 IndexedHouse read_house(const Stmt& s) {
   IndexedHouse h;
@@ -27,6 +27,8 @@ IndexedHouse read_house(const Stmt& s) {
   h.cleaning_fee = s.int64(8);
   h.weekly_discount = s.int64(9);
   h.monthly_discount = s.int64(10);
+  h.rating_sum = s.int64(11);
+  h.rating_count = s.int64(12);
   return h;
 }
 

@@ -9,7 +9,7 @@ namespace ihome {
 namespace {
 constexpr const char* kColumns =
     "id, mobile, name, password_hash, avatar, disabled, id_card_digest IS NOT NULL, session_epoch, "
-    "closed_at IS NOT NULL";
+    "closed_at IS NOT NULL, notify_sms";
 
 User read_user(const Stmt& s) {
   User u;
@@ -22,6 +22,7 @@ User read_user(const Stmt& s) {
   u.real_name_verified = s.int64(6) != 0;
   u.session_epoch = s.int64(7);
   u.closed = s.int64(8) != 0;
+  u.notify_sms = s.int64(9) != 0;
   return u;
 }
 
@@ -199,6 +200,27 @@ Result<ClosedAccount> Users::close(int64_t id) {
   s = tx->commit();
   if (!s.ok()) return s.take_error();
   return closed;
+}
+
+Status Users::set_notify_sms(int64_t id, bool on) {
+  auto stmt = db_.prepare("UPDATE users SET notify_sms = ?2 WHERE id = ?1 AND closed_at IS NULL");
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, id).bind(2, on ? 1 : 0);
+  Status s = stmt->run();
+  if (!s.ok()) return s;
+  if (db_.changes() == 0) return Error{Errno::kUserErr, "", 200, 0};
+  return Status::OK();
+}
+
+Result<std::optional<std::string>> Users::notify_mobile(int64_t id) {
+  auto stmt = db_.prepare(
+      "SELECT mobile FROM users WHERE id = ?1 AND notify_sms = 1 AND disabled = 0 AND closed_at IS NULL");
+  if (!stmt) return stmt.take_error();
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return row.take_error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->text(0));
 }
 
 }  // namespace ihome

@@ -367,6 +367,11 @@ class CloseAccount(AccountCase):
         end_stay(self.st, oid)
         self.assertOk(guest.post("/api/order/comment", {"order_id": oid, "comment": "干净整洁"}))
         own = self.house(guest, title="注销者自己的房")
+        # A conversation (API.md "Messages") with the landlord, written by both.
+        r = guest.post("/api/messages", {"house_id": hid, "text": "请问有车位吗"})
+        self.assertOk(r)
+        conv = r.json["data"]["conversation_id"]
+        self.assertOk(landlord.post("/api/messages", {"conversation_id": conv, "text": "有的"}))
         viewer = self.user()
         info = viewer.get("/api/house/info", {"house_id": hid}).json["data"]["house"]
         self.assertEqual([c["user_name"] for c in info["comments"]], [name])
@@ -416,6 +421,15 @@ class CloseAccount(AccountCase):
         info = viewer.get("/api/house/info", {"house_id": hid}).json["data"]["house"]
         self.assertEqual([(c["user_name"], c["comment"]) for c in info["comments"]], [("已注销用户", "干净整洁")])
 
+        # The landlord keeps the conversation; its author shows as 已注销用户 and nobody
+        # can write to a closed account any more.
+        convs = landlord.get("/api/messages").json["data"]["conversations"]
+        mine = [c for c in convs if c["conversation_id"] == conv]
+        self.assertEqual([(c["other"]["name"], c["other"]["avatar"]) for c in mine], [("已注销用户", None)])
+        thread = landlord.get("/api/messages/thread", {"conversation_id": conv}).json["data"]["messages"]
+        self.assertEqual([m["from_me"] for m in thread], [False, True])
+        self.assertJsonAnswer(landlord.post("/api/messages", {"conversation_id": conv, "text": "还在吗"}), 200, 4004)
+
         # The old credentials no longer log in; the mobile registers again as a new user.
         self.assertJsonAnswer(harness.Client(self.st).login(guest.mobile, PASSWORD), 200, 4106)
         again = harness.Client(self.st)
@@ -453,6 +467,7 @@ class CloseAccount(AccountCase):
         end_stay(self.st, oid)
         self.assertOk(guest.post("/api/order/comment", {"order_id": oid, "comment": "不错"}))
         self.assertOk(guest.post("/api/user/favorites", {"house_id": other}))
+        self.assertOk(guest.post("/api/messages", {"order_id": oid, "text": "谢谢款待"}))
         own = self.house(guest, title="日历要停的房")
         self.assertOk(landlord.post("/api/user/favorites", {"house_id": own}))
         feed = guest.post("/api/house/ical_url/reset", {"house_id": own}).json["data"]["url"]
@@ -467,7 +482,10 @@ class CloseAccount(AccountCase):
         # Only the rows the other party still reads keep the user's id: their orders (as
         # guest) and their houses (offline, for the landlord-side orders and comments).
         kept = {k: n for k, n in self.rows_keyed_by("users", [guest.user_id]).items() if n}
-        self.assertEqual(set(kept) - {"orders.user_id", "houses.user_id"}, set(), kept)
+        # Conversations keep their two members' ids too (API.md "Messages"): the other
+        # member still reads them, with the author shown as 已注销用户.
+        self.assertEqual(set(kept) - {"orders.user_id", "houses.user_id", "conversations.guest_id",
+                                      "conversations.landlord_id"}, set(), kept)
         # Nobody can reset a closed landlord's calendar URL any more: it stops working
         # with the account (the house is offline and has no open order anyway).
         self.assertJsonAnswer(anon.get(feed), 404, 4002)

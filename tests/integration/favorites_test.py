@@ -12,6 +12,7 @@ from guests import UNKNOWN_ID, make_house, make_user
 STACK = None
 LIST_KEYS = {"house_id", "title", "price", "area_name", "address", "room_count", "order_count",
              "img_url", "user_avatar", "ctime"}
+LIST_KEYS |= {"rating", "rating_count"}  # API.md "house/comments"
 
 
 def setUpModule():

@@ -698,6 +698,14 @@ def new_mobile(prefix="13"):
     return "%s%09d" % (prefix, n % 1000000000)
 
 
+def masked(name):
+    """A name as other people see it (API.md "Messages": mobile numbers stay private): a name
+    that is a mobile number (a user who never chose one) shows as 138****0001."""
+    if len(name) == 11 and name.isdigit() and name[0] == "1" and name[1] in "3456789":
+        return name[:3] + "****" + name[7:]
+    return name
+
+
 def wrong_text(right):
     """A 4-letter image code text that differs from `right` even case-insensitively."""
     for cand in ("zzzz", "yyyy", "xxxx"):

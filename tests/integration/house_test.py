@@ -17,7 +17,7 @@ import uuid
 
 import harness
 from guests import make_user, nights
-from harness import ApiTestCase, jpeg_size, make_png, multipart, new_id_card
+from harness import ApiTestCase, jpeg_size, make_png, multipart, new_id_card, masked
 
 STACK = None
 
@@ -65,6 +65,10 @@ INFO_KEYS = {"hid", "user_id", "user_name", "user_avatar", "title", "price", "ad
              "max_days", "order_count", "images", "facilities", "comments", "status"}
 INFO_KEYS |= {"favorite_count"}   # API.md Favourites (tests/integration/favorites_test.py)
 INFO_KEYS |= {"weekend_price", "cleaning_fee", "weekly_discount", "monthly_discount"}  # API.md Pricing
+# API.md "house/comments": every house answer carries the rating (tests/integration/review_test.py)
+MY_KEYS |= {"rating", "rating_count"}
+LIST_KEYS |= {"rating", "rating_count"}
+INFO_KEYS |= {"rating", "rating_count"}
 
 
 # ----- test files (harness.make_png) -----------------------------------------------------
@@ -260,14 +264,14 @@ class NewHouseBasics(HouseCase):
         hid = self.new_house(owner, house_body(min_days=2, max_days=30, facility=[3, 1, 2]))
         house = self.info(owner, hid)["house"]
         self.assertEqual(set(house), INFO_KEYS)
-        expected = {"hid": hid, "user_id": owner.user_id, "user_name": owner.mobile,
+        expected = {"hid": hid, "user_id": owner.user_id, "user_name": masked(owner.mobile),
                     "user_avatar": None, "title": "整租·阳光两居", "price": "298.50",
                     "address": "东城区东四北大街1号", "room_count": 2, "acreage": 80,
                     "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "deposit": "500.00",
                     "min_days": 2, "max_days": 30, "order_count": 0, "status": "online", "images": [],
                     "facilities": [1, 2, 3], "comments": [], "favorite_count": 0,
                     "weekend_price": "", "cleaning_fee": "0.00", "weekly_discount": 0,
-                    "monthly_discount": 0}
+                    "monthly_discount": 0, "rating": None, "rating_count": 0}
         self.assertEqual(house, expected)
         self.assertEqual(tuple(self.row(hid, "user_id, area_id, price, deposit, index_image")),
                          (owner.user_id, AREA_DEFAULT, 29850, 50000, None))
@@ -679,11 +683,11 @@ class MyHouses(HouseCase):
         self.assertEqual({k: v for k, v in houses[1].items() if k != "ctime"},
                          {"house_id": a, "title": "我的第一套", "area_name": "朝阳区", "price": "298.50",
                           "address": "朝阳区建国路8号", "room_count": 3, "order_count": 0, "img_url": url,
-                          "status": "online"})
+                          "status": "online", "rating": None, "rating_count": 0})
         self.assertEqual({k: v for k, v in houses[0].items() if k != "ctime"},
                          {"house_id": b, "title": "我的第二套", "area_name": "海淀区", "price": "100.00",
                           "address": "海淀区中关村1号", "room_count": 1, "order_count": 0, "img_url": None,
-                          "status": "online"})
+                          "status": "online", "rating": None, "rating_count": 0})
 
     def test_my_houses_needs_login(self):
         self.assertJsonAnswer(self.anon().get("/api/house/my"), 200, 4101)
@@ -717,6 +721,8 @@ class HouseInfo(HouseCase):
         self.assertEqual(set(data), {"user_id", "house"})
         house = data["house"]
         self.assertEqual(house.pop("favorite_count"), 0)
+        self.assertEqual((house.pop("rating"), house.pop("rating_count")), (None, 0))
+        no_review = {"user_avatar": None, "rating": None, "reply": None, "reply_time": None, "stay": "2026-01"}
         self.assertEqual(house, {
             "hid": hid, "user_id": owner.user_id, "user_name": name, "user_avatar": avatar,
             "title": "四合院", "price": "520.00", "address": "东城区南锣鼓巷9号", "room_count": 4,
@@ -725,8 +731,8 @@ class HouseInfo(HouseCase):
             "status": "online", "images": urls, "facilities": [1, 5, 24],
             "weekend_price": "", "cleaning_fee": "0.00", "weekly_discount": 0, "monthly_discount": 0,
             "comments": [
-                {"user_name": g2.mobile, "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静"},
-                {"user_name": g1.mobile, "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服"},
+                {"user_name": masked(g2.mobile), "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静", **no_review},
+                {"user_name": masked(g1.mobile), "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服", **no_review},
             ]})
 
     def test_viewer_id_is_the_logged_in_user_or_minus_1(self):
@@ -771,14 +777,15 @@ class HouseIndex(HouseCase):
         self.add_image(owner, h2)          # a second image does not replace the index image
         r = self.anon().get("/api/house/index")
         body = self.assertOk(r)
-        self.assertEqual(body["data"], [{"house_id": h, "title": "首页%d" % n, "img_url": first[h]}
+        self.assertEqual(body["data"], [{"house_id": h, "title": "首页%d" % n, "img_url": first[h], "rating": None,
+                                          "rating_count": 0}
                                         for h, n in ((h2, 2), (h1, 1), (h4, 4), (h5, 5), (h6, 6))])
 
     def test_index_only_lists_houses_with_an_image(self):
         body = self.assertOk(self.anon().get("/api/house/index"))
         self.assertLessEqual(len(body["data"]), 5)
         for item in body["data"]:
-            self.assertEqual(set(item), {"house_id", "title", "img_url"})
+            self.assertEqual(set(item), {"house_id", "title", "img_url", "rating", "rating_count"})
             self.assertRegex(item["img_url"] or "", MEDIA_URL_RE)
             n = self.st.db_query("SELECT COUNT(*) FROM house_images WHERE house_id = ?",
                                  (item["house_id"],))[0][0]
@@ -833,7 +840,7 @@ class ListSorts(HouseCase):
         self.assertEqual(a, {"house_id": self.ids["A"], "title": "排序A", "price": "300.00",
                              "area_name": AREA_NAMES[AREA_SORT - 1], "address": "东城区东四北大街1号",
                              "room_count": 2, "order_count": 2, "img_url": self.url_a,
-                             "user_avatar": self.avatar})
+                             "user_avatar": self.avatar, "rating": None, "rating_count": 0})
         self.assertIsNone(items[self.ids["B"]]["img_url"])
         self.assertEqual(items[self.ids["B"]]["price"], "100.00")
         self.assertEqual(items[self.ids["B"]]["order_count"], 5)
@@ -1022,7 +1029,7 @@ class CacheInvalidation(HouseCase):
         url = self.add_image(owner, hid)
         self.assertEqual(self.info(c, hid)["house"]["images"], [url])
         index = self.assertOk(c.get("/api/house/index"))["data"]
-        self.assertEqual(index[0], {"house_id": hid, "title": "新图", "img_url": url})
+        self.assertEqual(index[0], {"house_id": hid, "title": "新图", "img_url": url, "rating": None, "rating_count": 0})
         second = self.add_image(owner, hid)
         self.assertEqual(self.info(c, hid)["house"]["images"], [url, second])
 
@@ -1059,7 +1066,7 @@ class OwnerChanges(HouseCase):
         hid = self.new_house(owner, minimal_body(title="改名", district=AREA_OWNER))
         c = self.viewer()
         house = self.info(c, hid)["house"]                                   # now cached
-        self.assertEqual((house["user_name"], house["user_avatar"]), (owner.mobile, None))
+        self.assertEqual((house["user_name"], house["user_avatar"]), (masked(owner.mobile), None))
         self.assertIsNone(self.search(c, aid=AREA_OWNER)["houses"][0]["user_avatar"])  # cached
         name = "新房东" + uuid.uuid4().hex[:6]
         self.assertOk(owner.post("/api/profile/name", {"name": name}))
@@ -1112,7 +1119,7 @@ class MemcachedStopped(HouseCase):
 
     def test_house_index_answers_from_sqlite(self):
         body = self.assertOk(self.anon().get("/api/house/index"))
-        self.assertEqual(body["data"], [{"house_id": self.hid, "title": "停缓存", "img_url": self.url}])
+        self.assertEqual(body["data"], [{"house_id": self.hid, "title": "停缓存", "img_url": self.url, "rating": None, "rating_count": 0}])
 
 
 if __name__ == "__main__":

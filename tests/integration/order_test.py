@@ -21,7 +21,7 @@ import uuid
 
 import harness
 from guests import UNKNOWN_ID, book, day, end_stay, make_house, make_user, nights
-from harness import ApiTestCase, make_png, multipart, run_together
+from harness import ApiTestCase, make_png, multipart, run_together, masked
 
 STACK = None
 
@@ -39,6 +39,7 @@ def tearDownModule():
 ORDER_KEYS = {"order_id", "house_id", "title", "img_url", "start_date", "end_date", "ctime",
               "days", "amount", "status", "comment", "pay_by", "paid_amount", "refund_amount",
               "canceled_by", "cancel_reason"}
+ORDER_KEYS |= {"rating", "reply", "conversation_id"}  # API.md "order/my" (tests/integration/review_test.py)
 TIMESTAMP_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 MEDIA_URL_RE = r"^/media/[A-Za-z0-9_-]{43}\.jpg$"
 AREA_DEFAULT = 1
@@ -512,7 +513,7 @@ class LifeCycle(OrderCase):
         self.assertEqual(info["order_count"], 1)
         self.assertEqual(len(info["comments"]), 1, info["comments"])
         c = info["comments"][0]
-        self.assertEqual((c["user_name"], c["comment"]), (guest.name, "房间干净，房东热情"))
+        self.assertEqual((c["user_name"], c["comment"]), (masked(guest.name), "房间干净，房东热情"))
         self.assertTimestampNow(c["ctime"], "comment ctime")
         my_houses = self.assertOk(landlord.get("/api/house/my"))["data"]["houses"]
         self.assertEqual([h["order_count"] for h in my_houses if h["house_id"] == hid], [1])
@@ -712,8 +713,9 @@ class LifeCycle(OrderCase):
         url_older = self.add_image(landlord, older)
         url_newer = self.add_image(landlord, newer)
         index = self.assertOk(self.anon().get("/api/house/index"))["data"]
-        self.assertEqual(index[:2], [{"house_id": newer, "title": "后发布", "img_url": url_newer},
-                                     {"house_id": older, "title": "先发布", "img_url": url_older}],
+        unrated = {"rating": None, "rating_count": 0}
+        self.assertEqual(index[:2], [{"house_id": newer, "title": "后发布", "img_url": url_newer, **unrated},
+                                     {"house_id": older, "title": "先发布", "img_url": url_older, **unrated}],
                          "a tie lists the newer house first")
         oid = self.book_ok(guest, older, day(80), day(81))
         self.act_ok(landlord, "accept", oid)
@@ -759,15 +761,15 @@ class Lists(OrderCase):
             {"order_id": c, "house_id": plain, "title": "无图房", "img_url": None,
              "start_date": day(100), "end_date": day(102), "days": 2, "amount": "398.00",
              "status": "REJECTED", "comment": "不方便", "pay_by": None, "paid_amount": "0.00", "refund_amount": "0.00",
-             "canceled_by": None, "cancel_reason": None},
+             "canceled_by": None, "cancel_reason": None, "rating": None, "reply": None, "conversation_id": None},
             {"order_id": b, "house_id": pictured, "title": "有图房", "img_url": url,
              "start_date": day(90), "end_date": day(91), "days": 1, "amount": "298.50",
              "status": "WAIT_ACCEPT", "comment": None, "pay_by": None, "paid_amount": "0.00", "refund_amount": "0.00",
-             "canceled_by": None, "cancel_reason": None},
+             "canceled_by": None, "cancel_reason": None, "rating": None, "reply": None, "conversation_id": None},
             {"order_id": a, "house_id": plain, "title": "无图房", "img_url": None,
              "start_date": day(90), "end_date": day(93), "days": 3, "amount": "597.00",
              "status": "WAIT_ACCEPT", "comment": None, "pay_by": None, "paid_amount": "0.00", "refund_amount": "0.00",
-             "canceled_by": None, "cancel_reason": None},
+             "canceled_by": None, "cancel_reason": None, "rating": None, "reply": None, "conversation_id": None},
         ])
         self.assertRegex(url, MEDIA_URL_RE)
 
@@ -801,7 +803,7 @@ class Lists(OrderCase):
                           "start_date": day(90), "end_date": day(94), "days": 4,
                           "amount": "796.00", "status": "PAID", "comment": None, "pay_by": None,
                           "paid_amount": "0.00", "refund_amount": "0.00", "canceled_by": None,
-                          "cancel_reason": None})
+                          "cancel_reason": None, "rating": None, "reply": None, "conversation_id": None})
         self.assertEqual([o["order_id"] for o in self.my_orders(rival, "custom")["orders"]], [c])
         self.assertEqual(len(self.my_orders(rival, "landlord")["orders"]), 1)
         empty = self.my_orders(g1, "landlord")

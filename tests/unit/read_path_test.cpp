@@ -295,6 +295,28 @@ TEST_CASE("index: sorts, areas, nights and min/max days") {
   CHECK(index.query(all)->ids == std::vector<int64_t>{5, 1, 2});
 }
 
+TEST_CASE("index: sk=rating is best average first, unrated last, ties by count then newest") {
+  AvailabilityIndex index(0);
+  auto house = [](int64_t id, int64_t sum, int64_t count) {
+    IndexedHouse h = indexed(id, 1, 100, 0, 1, 0, true);
+    h.rating_sum = sum;
+    h.rating_count = count;
+    return h;
+  };
+  index.upsert(house(1, 0, 0), {});   // unrated
+  index.upsert(house(2, 4, 1), {});   // 4.0 of 1
+  index.upsert(house(3, 8, 2), {});   // 4.0 of 2
+  index.upsert(house(4, 9, 2), {});   // 4.5
+  index.upsert(house(5, 0, 0), {});   // unrated, newer
+  index.upsert(house(6, 14, 3), {});  // 4.67
+  index.upsert(house(7, 8, 2), {});   // 4.0 of 2, newer than 3
+  HouseSearch q;
+  q.sort = HouseSort::kRating;
+  CHECK(index.query(q)->ids == std::vector<int64_t>{6, 4, 7, 3, 2, 5, 1});
+  index.upsert(house(1, 5, 1), {});  // rated at last: 5.0
+  CHECK(index.query(q)->ids == std::vector<int64_t>{1, 6, 4, 7, 3, 2, 5});
+}
+
 TEST_CASE("index: an id too large to index sends every search to SQL") {
   AvailabilityIndex index(0);
   index.upsert(indexed(1, 1, 100, 0, 1, 0, true), {});
@@ -380,7 +402,7 @@ struct Differential {
       q.start_day = base + pick(-6, AvailabilityIndex::kHorizonDays + 4);
       q.end_day = *q.start_day + pick(1, 12);
     }
-    q.sort = static_cast<HouseSort>(pick(0, 3));
+    q.sort = static_cast<HouseSort>(pick(0, 4));  // kNew .. kRating
     q.page = pick(0, 2) == 0 ? pick(1, 40) : pick(1, 4);
     if (pick(0, 2) == 0) {
       std::string text = kKeywords[pick(0, 16)];
@@ -467,6 +489,11 @@ struct Differential {
                            std::to_string(h));
           break;
         case 4:
+          if (pick(0, 1)) {  // a rated comment (Orders::act kComment)
+            exec(writer, "UPDATE houses SET rating_sum = rating_sum + " + std::to_string(pick(1, 5)) +
+                             ", rating_count = rating_count + 1 WHERE id = " + std::to_string(h));
+            break;
+          }
           exec(writer, "UPDATE houses SET order_count = order_count + " + std::to_string(pick(1, 3)) +
                            " WHERE id = " + std::to_string(h));
           break;
@@ -552,6 +579,11 @@ void generate(Db& db, std::mt19937_64& rng, int houses) {
     if (pick(0, 3) == 0) set_terms(db, id, pick);  // weekend prices, fees, discounts
     for (int64_t n = pick(0, 4) == 0 ? pick(1, 4) : 0; n > 0; --n)  // date prices
       set_prices(db, id, base + pick(-10, 530), pick(1, 25), pick(0, 4) ? pick(1, 30) * 1000 : 0);
+    if (pick(0, 2) != 0) {  // few counts and sums: equal averages (4/1, 8/2) and equal counts abound
+      int64_t count = pick(1, 3);
+      exec(db, "UPDATE houses SET rating_count = " + std::to_string(count) + ", rating_sum = " +
+                   std::to_string(pick(count, 5 * count)) + " WHERE id = " + std::to_string(id));
+    }
     for (int64_t n = pick(0, 5); n > 0; --n) {
       static const char* statuses[] = {"WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE", "REJECTED", "CANCELED"};
       add_order(db, id, base + pick(-30, 540), pick(1, 14), statuses[pick(0, 4)]);

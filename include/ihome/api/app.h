@@ -31,6 +31,8 @@ void add_user_routes(Router& router, Context& ctx);
 void add_pay_routes(Router& router, Context& ctx);
 void add_alipay_routes(Router& router, Context& ctx);
 void add_pricing_routes(Router& router, Context& ctx);
+void add_review_routes(Router& router, Context& ctx);
+void add_message_routes(Router& router, Context& ctx);
 
 // "/media/<file>": the URL nginx serves an uploaded file under.
 std::string media_url(std::string_view file);
@@ -40,6 +42,13 @@ void write_media_url(JsonWriter& w, const std::optional<std::string>& file);
 // One house of house/list's answer (also the favourites list's).
 struct HouseSummary;
 void write_house_summary(JsonWriter& w, const HouseSummary& house);
+// `rating` (the average, one decimal, null when unrated) and `rating_count`
+// of a house (API.md "house/comments"); format_rating: "4.5" (count > 0).
+std::string format_rating(int64_t sum, int64_t count);
+void write_rating(JsonWriter& w, int64_t sum, int64_t count);
+// One comment of house/info and house/comments.
+struct HouseComment;
+void write_comment(JsonWriter& w, const HouseComment& c);
 
 // All routes of the API.
 Router make_router(Context& ctx);

@@ -24,6 +24,11 @@ bool has_control_chars(std::string_view s);
 // ^1[3-9][0-9]{9}$ (mainland China mobile).
 bool is_mobile(std::string_view s);
 
+// A user's name as other people may see it: a user who never chose a name
+// goes by their mobile number (the classic registration), which nobody else
+// may learn, so a name that is a mobile shows as 138****0001.
+std::string public_name(std::string_view name);
+
 // 1-64 of [A-Za-z0-9_-]: captcha code ids, safe inside a memcached key.
 bool is_code_id(std::string_view s);
 

@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,37 @@ struct Reply {
 // Writes a string with an explicit length (keeps embedded bytes exact).
 inline void write_string(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// Field writers: the key, then its value; an absent optional is null.
+inline void write_field(JsonWriter& w, const char* key, int64_t value) {
+  w.Key(key);
+  w.Int64(value);
+}
+inline void write_field(JsonWriter& w, const char* key, std::string_view value) {
+  w.Key(key);
+  write_string(w, value);
+}
+inline void write_field(JsonWriter& w, const char* key, const std::string& value) {
+  write_field(w, key, std::string_view(value));
+}
+inline void write_field(JsonWriter& w, const char* key, const char* value) {
+  write_field(w, key, std::string_view(value));
+}
+inline void write_field(JsonWriter& w, const char* key, const std::optional<int64_t>& value) {
+  w.Key(key);
+  if (value) w.Int64(*value);
+  else w.Null();
+}
+inline void write_field(JsonWriter& w, const char* key, const std::optional<std::string>& value) {
+  w.Key(key);
+  if (value) write_string(w, *value);
+  else w.Null();
+}
+// Booleans by their own name: a string literal would otherwise convert to bool.
+inline void write_flag(JsonWriter& w, const char* key, bool value) {
+  w.Key(key);
+  w.Bool(value);
 }
 
 // {errno, errmsg, ...extra}: `extra` adds members after errmsg.

@@ -4,7 +4,7 @@
 //
 // Per house: area, price (and the rest of its pricing, API.md "Pricing":
 // a dated search filters and sorts on the stay's quote, core/pricing.h,
-// the one booking uses), order count, min/max days and a bitmap of the
+// the one booking uses), order count, rating, min/max days and a bitmap of the
 // nights taken (orders in WAIT_ACCEPT, WAIT_COMMENT or COMPLETE) over a
 // horizon of kHorizonDays from the day it was built; per sort, the houses
 // in the sort's order, all of them and per area.  query() answers what
@@ -74,7 +74,7 @@ class AvailabilityIndex {
 
  private:
   static constexpr int kWords = static_cast<int>(kHorizonDays / 64);
-  static constexpr int kSorts = 4;
+  static constexpr int kSorts = 5;  // HouseSort's values
   using Order = std::vector<uint32_t>;  // slots in a sort's order
   using Orders = std::array<Order, kSorts>;
 

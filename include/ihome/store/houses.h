@@ -56,12 +56,25 @@ struct HouseSummary {
   std::string created_at;
   std::string status;  // "online" or "offline"
   std::optional<int64_t> stay_total;  // fen: a dated search's quote total (API.md "Pricing")
+  int64_t rating_sum = 0;    // stars of the rated comments
+  int64_t rating_count = 0;  // how many comments carry a rating
 };
 
+// One comment of house/info and house/comments (API.md "house/comments").
 struct HouseComment {
   std::string user_name;
+  std::optional<std::string> user_avatar;  // avatar file
   std::string created_at;
   std::string comment;
+  std::optional<int64_t> rating;  // 1-5; none from the classic front end
+  std::optional<std::string> reply;
+  std::optional<std::string> reply_time;
+  std::string stay;  // "YYYY-MM" of the check-in
+};
+
+struct CommentPage {
+  std::vector<HouseComment> comments;
+  int64_t total = 0;
 };
 
 struct HouseDetail {
@@ -86,13 +99,17 @@ struct HouseDetail {
   int64_t cleaning_fee = 0;          // fen
   int64_t weekly_discount = 0;       // percent
   int64_t monthly_discount = 0;      // percent
+  int64_t rating_sum = 0;
+  int64_t rating_count = 0;
   std::string status;                // "online" or "offline"
   std::vector<std::string> images;   // files: the cover first, then upload order
   std::vector<int64_t> facilities;   // ascending
   std::vector<HouseComment> comments;  // newest first
 };
 
-enum class HouseSort { kNew, kBooking, kPriceInc, kPriceDes };
+// kRating: the average rating, best first, unrated last; ties by rating
+// count, then newest.
+enum class HouseSort { kNew, kBooking, kPriceInc, kPriceDes, kRating };
 
 struct HouseSearch {
   std::optional<int64_t> area_id;
@@ -152,7 +169,8 @@ class Houses {
  public:
   static constexpr int64_t kPageSize = 10;
   static constexpr int64_t kIndexSize = 5;
-  static constexpr int64_t kMaxComments = 30;
+  static constexpr int64_t kMaxComments = 10;  // house/info's newest comments
+  static constexpr int64_t kCommentPageSize = 10;
   // From this many keyword matches on, a search page walks the sort's index
   // (measured at 100k houses: ~2k matches sort in ~2 ms, ~20k in ~40 ms).
   static constexpr int64_t kKeywordWalkMin = 1000;
@@ -190,6 +208,9 @@ class Houses {
                                int64_t max_images);
   Result<std::vector<HouseSummary>> by_owner(int64_t user_id);
   Result<std::optional<HouseDetail>> detail(int64_t house_id);
+  // One page of a house's comments, newest first (house/comments); NODATA
+  // when there is no such house.
+  Result<CommentPage> comments(int64_t house_id, int64_t page);
   // The most booked houses that have an image.
   Result<std::vector<HouseSummary>> top_booked();
   // The summaries of `ids`, in that order (ids that are gone are left out):

@@ -29,8 +29,8 @@
 
 namespace ihome {
 
-enum class GenKind : int { kCatalog = 0, kHouse = 1, kOrder = 2, kFavorite = 3 };
-constexpr int kGenKinds = 4;
+enum class GenKind : int { kCatalog = 0, kHouse = 1, kOrder = 2, kFavorite = 3, kMessage = 4 };
+constexpr int kGenKinds = 5;
 
 // A set of kinds a fragment depends on.
 using GenMask = unsigned;

@@ -95,6 +95,9 @@ struct OrderRow {
   int64_t refunded = 0;           // fen refunded or being refunded
   std::optional<std::string> cancel_reason;
   std::optional<std::string> canceled_by;
+  std::optional<int64_t> rating;      // the guest's stars (sql/011_trust.sql)
+  std::optional<std::string> reply;   // the landlord's answer to the comment
+  std::optional<int64_t> conversation_id;  // the order's message thread
 };
 
 struct OrderPage {
@@ -134,10 +137,12 @@ class Orders {
   // order), ROLEERR (neither the guest nor the owner, or not the one the
   // action is for), DATAERR (the status does not allow it, or a paid stay's
   // check-in day has come).  `text`: the reject reason, the comment or the
-  // cancel reason.  A cancelled paid stay's refunds are recorded (PENDING)
-  // in the same transaction; the caller asks the provider after it.
+  // cancel reason; `rating` (1-5) goes with a comment and adds to the
+  // house's rating sum and count in the same transaction.  A cancelled paid
+  // stay's refunds are recorded (PENDING) in the same transaction; the
+  // caller asks the provider after it.
   Result<ActOutcome> act(int64_t order_id, int64_t actor, OrderAction action, const std::string& text,
-                         const ActContext& at);
+                         const ActContext& at, std::optional<int64_t> rating = std::nullopt);
   // Orders the user made (kGuest) or received on their houses (kOwner),
   // newest first, with their effective statuses at `now`.
   Result<OrderPage> list(int64_t user_id, OrderRole role, int64_t page, int64_t now);

@@ -33,6 +33,8 @@ struct IndexedHouse {
   std::vector<DatePrice> dates;
 
   PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
+  int64_t rating_sum = 0;  // sk=rating (sql/011_trust.sql)
+  int64_t rating_count = 0;
 };
 
 // A stay holding nights [start_day, end_day), until unix time `until` (a

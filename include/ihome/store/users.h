@@ -22,6 +22,7 @@ struct User {
   bool real_name_verified = false;
   int64_t session_epoch = 0;  // see include/ihome/auth/session.h
   bool closed = false;        // the account was closed (erased)
+  bool notify_sms = true;     // SMS notifications on (API.md "Notifications")
 };
 
 // What closing an account left for the caller to clean up after commit.
@@ -71,6 +72,12 @@ class Users {
   // their SMS outbox rows and favourites deleted, houses offline and their
   // iCal tokens deleted (the feeds answer 404), sessions ended.
   Result<ClosedAccount> close(int64_t id);
+
+  // Turns SMS notifications on or off (USERERR when closed or gone).
+  Status set_notify_sms(int64_t id, bool on);
+  // The mobile to notify: nullopt when the user turned notifications off,
+  // or is disabled, closed or gone.
+  Result<std::optional<std::string>> notify_mobile(int64_t id);
 
  private:
   Db& db_;

@@ -3,7 +3,7 @@
 // account (API.md "profile/delete": a warning, the password, a checkbox).
 // Login required.
 
-import { describe, postJSON } from './api.js';
+import { describe, getJSON, postJSON } from './api.js';
 import { checkPassword } from './checks.js';
 import {
   byId, clearInvalid, clearOnInput, fail, field, flash, formMsg, handleExpired, markInvalid, mountChrome,
@@ -73,3 +73,28 @@ closeForm.addEventListener('submit', async (event) => {
 });
 
 requireLogin();
+
+// 通知设置 (API.md "Notifications"): SMS on or off, saved as soon as it changes.
+const notifyBox = byId('notify-sms');
+const notifyMsg = byId('notify-msg');
+async function loadNotify() {
+  await requireLogin();
+  const r = await getJSON('/api/profile');
+  if (handleExpired(r)) return;
+  if (!r.ok) return setMsg(notifyMsg, describe(r), 'error');
+  notifyBox.checked = r.body.notify_sms !== false;
+  notifyBox.disabled = false;
+}
+notifyBox.addEventListener('change', async () => {
+  const on = notifyBox.checked;
+  notifyBox.disabled = true;
+  const r = await postJSON('/api/profile/notify', { sms: on });
+  notifyBox.disabled = false;
+  if (handleExpired(r)) return;
+  if (!r.ok) {
+    notifyBox.checked = !on;
+    return setMsg(notifyMsg, describe(r), 'error');
+  }
+  setMsg(notifyMsg, on ? '已开启短信通知' : '已关闭短信通知', 'ok');
+});
+loadNotify();

@@ -3,7 +3,7 @@
 // (a button cannot sit inside a link).
 
 import { heartButton } from './hearts.js';
-import { el, picture, yuan } from './ui.js';
+import { el, picture, ratingBadge, yuan } from './ui.js';
 
 /**
  * A card linking to the house: photo, price, landlord avatar, title, facts.
@@ -30,6 +30,7 @@ export function houseCard(h, stay) {
       'user_avatar' in h ? picture(h.user_avatar, '房东头像', '/img/avatar.svg', { class: 'host-avatar' }) : null),
     el('div', { class: 'body' },
       el('h3', { text: h.title }),
+      'rating_count' in h ? ratingBadge(h.rating, h.rating_count) : null,
       meta,
       h.address ? el('p', { class: 'meta', text: h.address }) : null,
       stayTotal));

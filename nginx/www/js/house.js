@@ -6,7 +6,7 @@ import { describe, facilities, getJSON } from './api.js';
 import { availabilityStrip } from './calendar.js';
 import { heartButton } from './hearts.js';
 import {
-  byId, currentUser, el, errorState, fill, isIsoDate, mountChrome, params, picture, yuan,
+  byId, currentUser, el, errorState, fill, isIsoDate, mountChrome, params, picture, ratingBadge, starRow, yuan,
 } from './ui.js';
 import { icalCard } from './ical.js';
 
@@ -59,14 +59,36 @@ async function facilityList(house) {
   return el('ul', { class: 'facility-list' }, list.map((f) => el('li', { text: f.name })));
 }
 
+/** One comment: who, when, the stars, the text, the landlord's reply under it. */
+function commentItem(c) {
+  return el('li', {},
+    el('div', { class: 'comment-head' },
+      el('strong', { text: c.user_name }),
+      c.rating ? starRow(c.rating, `${c.rating} 星`) : null,
+      el('time', { text: String(c.ctime || '').slice(0, 10) })),
+    el('p', { text: c.comment }),
+    c.reply ? el('div', { class: 'reply' }, el('strong', { text: '房东回复：' }), el('span', { text: c.reply })) : null);
+}
+
+/** house/info's 10 newest, then "more" pages through GET /api/house/comments. */
 function comments(house) {
   const list = house.comments || [];
   if (!list.length) return el('p', { class: 'muted', text: '暂无评价，入住后来写第一条评价吧' });
-  return el('ul', { class: 'comments', id: 'comments' }, list.map((c) => el('li', {},
-    el('div', { class: 'comment-head' },
-      el('strong', { text: c.user_name }),
-      el('time', { text: String(c.ctime || '').slice(0, 10) })),
-    el('p', { text: c.comment }))));
+  const ul = el('ul', { class: 'comments', id: 'comments' }, list.map(commentItem));
+  if (list.length < 10) return ul;
+  let page = 1;
+  const more = el('button', { type: 'button', class: 'btn btn-outline btn-sm', id: 'more-comments', text: '查看更多评价' });
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    const r = await getJSON('/api/house/comments', { house_id: house.hid, p: page + 1 });
+    more.disabled = false;
+    if (!r.ok) { more.textContent = '加载失败，点击重试'; return; }
+    page += 1;
+    const data = r.body.data;
+    ul.append(...(data.comments || []).map(commentItem));
+    if (page >= data.total_page) more.remove();
+  });
+  return el('div', {}, ul, more);
 }
 
 async function bookbar(house, viewerId) {
@@ -107,6 +129,16 @@ function favorite(house) {
   return el('p', { class: 'favorite' }, heart, text);
 }
 
+/** 联系房东: a question before booking (API.md "Messages", house_id). */
+function contactHost(house, viewerId) {
+  if (viewerId === house.user_id || house.status === 'offline') return null;
+  const href = `/messages.html?${new URLSearchParams({ house_id: String(house.hid) })}`;
+  return el('p', { class: 'contact-host' }, el('a', {
+    class: 'btn btn-outline', id: 'contact-host',
+    href: viewerId === -1 ? `/login.html?${new URLSearchParams({ next: href })}` : href, text: '联系房东',
+  }));
+}
+
 async function load() {
   if (!/^\d+$/.test(houseId)) {
     return fill(box, errorState('房源编号无效，请从房源列表进入'));
@@ -120,6 +152,7 @@ async function load() {
   const head = el('section', { class: 'detail-head' },
     el('h1', { text: house.title }),
     el('p', { class: 'meta' }, el('span', { text: house.address })),
+    el('p', { id: 'house-rating' }, ratingBadge(house.rating, house.rating_count)),
     el('p', { class: 'detail-price' }, yuan(house.price), el('small', { text: ' /晚' })),
     favorite(house));
 
@@ -127,7 +160,8 @@ async function load() {
     el('h2', { class: 'card-title', text: '房东' }),
     el('div', { class: 'host' },
       picture(house.user_avatar, '房东头像', '/img/avatar.svg'),
-      el('div', {}, el('strong', { text: house.user_name }), el('span', { class: 'muted small', text: '已实名认证房东' }))));
+      el('div', {}, el('strong', { text: house.user_name }), el('span', { class: 'muted small', text: '已实名认证房东' }))),
+    contactHost(house, viewerId));
 
   const main = el('div', { class: 'detail-grid' },
     head,

@@ -1,12 +1,13 @@
 // 爱家租房 — orders (ES module).  orders.html: the guest's bookings (cancel,
-// comment); lorders.html: orders on my houses (accept, reject with a reason).
+// comment with 1–5 stars, message the landlord); lorders.html: orders on my
+// houses (accept, reject with a reason, reply to a comment, message the guest).
 // Login required.
 
 import { describe, getJSON, postJSON } from './api.js';
 import { checkText } from './checks.js';
 import {
   ORDER_STATUS, byId, clearInvalid, el, emptyState, errorState, fail, field, fill, handleExpired,
-  mountChrome, params, picture, requireLogin, setBusy, setMsg, shortDate, skeleton, yuan,
+  mountChrome, params, picture, requireLogin, setBusy, setMsg, shortDate, skeleton, starRow, yuan,
 } from './ui.js';
 
 mountChrome('orders');
@@ -16,10 +17,12 @@ const pager = byId('pager');
 const role = list.dataset.role === 'landlord' ? 'landlord' : 'custom';
 
 /** A small form under an order: a textarea and a submit button. */
-function textForm(order, { name, label, placeholder, max, button, url, success }) {
+// `picker` (a starPicker()) adds its `rating` to the body and must be chosen.
+function textForm(order, { name, label, placeholder, max, button, url, success, picker, context = 'orderAction' }) {
   const msg = el('p', { class: 'form-msg form-level', 'aria-live': 'polite' });
   const id = `${name}-${order.order_id}`;
   const form = el('form', { class: 'row-form', novalidate: true },
+    picker ? picker.node : null,
     el('div', { class: 'field' },
       el('label', { for: id, text: label }),
       el('textarea', { id, name, maxlength: String(max), placeholder, required: true })),
@@ -33,11 +36,16 @@ function textForm(order, { name, label, placeholder, max, button, url, success }
     const text = field(form, name).value.trim();
     const bad = checkText(name, text, 1, max, label);
     if (bad) return fail(form, bad.text, name);
+    const body = { order_id: order.order_id, [name]: text };
+    if (picker) {
+      if (!picker.value()) return setMsg(msg, '请先选择评分（1–5 星）', 'error');
+      body.rating = picker.value();
+    }
     setBusy(submit, true, '提交中…');
-    const r = await postJSON(url, { order_id: order.order_id, [name]: text });
+    const r = await postJSON(url, body);
     setBusy(submit, false);
     if (handleExpired(r)) return;
-    if (!r.ok) return fail(form, describe(r, 'orderAction'), r.errno === 4103 ? name : undefined);
+    if (!r.ok) return fail(form, describe(r, context), r.errno === 4103 ? name : undefined);
     setMsg(msg, success, 'ok');
     setTimeout(load, 600);
   });
@@ -59,6 +67,26 @@ function actionButton(order, text, url, cls, confirmText, msg) {
   return b;
 }
 
+/** Five star buttons (a radio group in effect): value() is 0 until one is chosen. */
+function starPicker(orderId) {
+  let value = 0;
+  const buttons = [1, 2, 3, 4, 5].map((n) => el('button', {
+    type: 'button', 'aria-label': `${n} 星`, 'aria-pressed': 'false', dataset: { stars: String(n) }, text: '★',
+  }));
+  const show = () => buttons.forEach((b, i) => b.setAttribute('aria-pressed', String(i < value)));
+  buttons.forEach((b, i) => b.addEventListener('click', () => { value = i + 1; show(); }));
+  const node = el('fieldset', { class: 'star-picker', id: `rating-${orderId}` },
+    el('legend', { text: '评分' }), buttons);
+  return { node, value: () => value };
+}
+
+/** 联系房东 / 联系房客: the order's conversation (created on first message). */
+function contactLink(o) {
+  const q = o.conversation_id ? { c: String(o.conversation_id) } : { order_id: String(o.order_id) };
+  return el('a', { class: 'btn btn-plain btn-sm', href: `/messages.html?${new URLSearchParams(q)}`,
+    text: role === 'custom' ? '联系房东' : '联系房客' });
+}
+
 function orderCard(o) {
   const status = ORDER_STATUS[o.status] || { text: o.status, tone: 'off' };
   const href = `/house.html?id=${encodeURIComponent(o.house_id)}`;
@@ -66,7 +94,17 @@ function orderCard(o) {
   const actions = el('div', { class: 'row-actions' });
   const extra = [];
 
-  if (o.comment && o.status === 'COMPLETE') extra.push(el('p', { class: 'row-note' }, '评价：', o.comment));
+  if (o.comment && o.status === 'COMPLETE') {
+    extra.push(el('p', { class: 'row-note' }, '评价：', o.rating ? starRow(o.rating, `${o.rating} 星`) : null, ' ',
+      o.comment));
+    if (o.reply) extra.push(el('div', { class: 'reply' }, el('strong', { text: '房东回复：' }), el('span', { text: o.reply })));
+    else if (role === 'landlord') {
+      extra.push(textForm(o, {
+        name: 'reply', label: '回复评价', placeholder: '感谢房客，或说明情况（公开显示在评价下）', max: 512,
+        button: '发表回复', url: '/api/order/reply', success: '回复已发表', context: 'reply',
+      }));
+    }
+  }
   if (o.comment && o.status === 'REJECTED') extra.push(el('p', { class: 'row-note' }, '拒单原因：', o.comment));
 
   if (role === 'custom') {
@@ -75,7 +113,7 @@ function orderCard(o) {
     } else if (o.status === 'WAIT_COMMENT') {
       extra.push(textForm(o, {
         name: 'comment', label: '写评价', placeholder: '说说这次入住的感受，帮助其他房客', max: 1024,
-        button: '发表评价', url: '/api/order/comment', success: '评价已发表，感谢！',
+        button: '发表评价', url: '/api/order/comment', success: '评价已发表，感谢！', picker: starPicker(o.order_id),
       }));
     }
   } else if (o.status === 'WAIT_ACCEPT') {
@@ -105,7 +143,7 @@ function orderCard(o) {
         el('p', { class: 'meta' },
           el('span', { class: 'row-price', text: yuan(o.amount) }),
           el('span', { text: `下单于 ${String(o.ctime || '').slice(0, 16)}` })))),
-    extra, msg, actions.childElementCount ? actions : null);
+    extra, msg, (actions.append(contactLink(o)), actions));
 }
 
 function renderPager(page, total) {

@@ -17,7 +17,7 @@ const form = byId('filter-form');
 const results = byId('results');
 const pager = byId('pager');
 const count = byId('result-count');
-const SORTS = ['new', 'booking', 'price-inc', 'price-des'];
+const SORTS = ['new', 'booking', 'price-inc', 'price-des', 'rating'];
 const MONEY = /^\d{1,7}(\.\d{1,2})?$/;
 
 function stateFromUrl() {

@@ -379,9 +379,10 @@ export function mountChrome(page) {
 
   currentUser().then((user) => {
     if (user) {
-      fill(account, el('a', { class: 'account-link', href: '/my.html' },
+      fill(account, messagesLink(page), el('a', { class: 'account-link', href: '/my.html' },
         el('span', { class: 'account-dot', 'aria-hidden': 'true', text: initial(user.name) }),
         el('span', { class: 'account-name', text: user.name })));
+      refreshUnread();
     } else {
       fill(account,
         el('a', { class: 'btn btn-ghost btn-sm', href: '/login.html', text: '登录' }),
@@ -391,6 +392,52 @@ export function mountChrome(page) {
 
   // Back/forward cache: the login state may have changed meanwhile.
   window.addEventListener('pageshow', (e) => { if (e.persisted) location.reload(); });
+}
+
+// ---------------------------------------------------------------------------
+// Messages: the header's 消息 link with its unread badge (every page)
+// ---------------------------------------------------------------------------
+
+function messagesLink(page) {
+  return el('a', {
+    class: 'messages-link', id: 'messages-link', href: '/messages.html', 'aria-label': '消息',
+    'aria-current': page === 'messages' ? 'page' : null,
+  }, el('span', { text: '消息' }), el('span', { class: 'unread-badge', id: 'unread-badge', hidden: true }));
+}
+
+/** Asks GET /api/messages/unread and shows the count on the header's badge. */
+export async function refreshUnread() {
+  const badge = byId('unread-badge');
+  if (!badge) return;
+  const r = await getJSON('/api/messages/unread');
+  const n = r.ok && r.body.data ? Number(r.body.data.unread) || 0 : 0;
+  badge.textContent = n > 99 ? '99+' : String(n);
+  badge.hidden = n === 0;
+  const link = byId('messages-link');
+  if (link) link.setAttribute('aria-label', n ? `消息（${n} 条未读）` : '消息');
+}
+
+// ---------------------------------------------------------------------------
+// Ratings (API.md "house/comments"): ★★★★☆ 4.3 (12)
+// ---------------------------------------------------------------------------
+
+/** Five stars filled to `value` (0–5, halves rounded to whole stars). */
+export function starRow(value, label) {
+  const full = Math.round(Number(value) || 0);
+  return el('span', { class: 'stars', role: 'img', 'aria-label': label || `${value} 星` },
+    el('span', { class: 'stars-on', 'aria-hidden': 'true', text: '★'.repeat(full) }),
+    el('span', { class: 'stars-off', 'aria-hidden': 'true', text: '★'.repeat(5 - full) }));
+}
+
+/** A house's average and count, or 暂无评分. */
+export function ratingBadge(rating, count) {
+  if (rating === null || rating === undefined || !count) {
+    return el('span', { class: 'rating rating-none', text: '暂无评分' });
+  }
+  const value = Number(rating).toFixed(1);
+  return el('span', { class: 'rating', title: `${value} 分，${count} 条评分` },
+    starRow(value, `评分 ${value}，共 ${count} 条`), el('strong', { text: value }),
+    el('span', { class: 'muted', text: `（${count}）` }));
 }
 
 export function initial(name) {
