@@ -32,6 +32,7 @@
 #include "ihome/pay/provider.h"
 #include "ihome/server/jobs.h"
 #include "ihome/server/worker.h"
+#include "ihome/store/cache.h"
 #include "ihome/store/db.h"
 
 namespace ihome {
@@ -158,6 +159,9 @@ void Master::reload() {
   fresh->socket = config_.socket;
   config_ = std::move(*fresh);
   set_log_level(config_.log_level);
+  // Another memcached list starts the pool's shared health afresh (the
+  // workers still on the old list keep their own until they leave).
+  if (!PoolHealth::share(config_.memcached)) log_warn("memcached pool health not shared");
   // Old workers finish their request and leave; new ones start at once on
   // the same socket, so no request is refused during the swap.
   for (Worker& w : workers_) {
@@ -345,6 +349,9 @@ int run_master(const std::string& config_path, Config config) {
   if (fd < 0) return 1;
   // Before the first fork, so every worker shares the same counters.
   if (!metrics::init()) log_warn(std::string("metrics off: cannot map shared memory: ") + strerror(errno));
+  // Likewise which memcached servers are in the pool's ring: every worker the same.
+  if (!PoolHealth::share(config.memcached))
+    log_warn(std::string("memcached pool health not shared: cannot map shared memory: ") + strerror(errno));
   Master master(config_path, std::move(config), fd);
   return master.run();
 }

@@ -2,14 +2,18 @@
 // The text protocol is used (touch and add/incr are all it needs), with
 // short timeouts so a stopped memcached costs a request milliseconds, and a
 // one-second retry so a restarted one is used again at once.  A pool's
-// failed server is taken out of the ring here (eject), not by libmemcached's
-// auto-eject: a hung server (accepting, never answering) never fails a
-// connect, so libmemcached would keep sending every request its way.
+// failed server is taken out of the ring here (PoolHealth), not by
+// libmemcached's auto-eject: a hung server (accepting, never answering)
+// never fails a connect, so libmemcached would keep sending every request
+// its way, and its decision would be each worker's own.
 #include "ihome/store/cache.h"
 
+#include <sys/mman.h>
 #include <time.h>
 
+#include <bit>
 #include <cstdlib>
+#include <new>
 
 #include "ihome/core/log.h"
 #include "ihome/metrics/metrics.h"
@@ -44,45 +48,135 @@ std::vector<std::string> split_server_list(std::string_view list) {
   return out;
 }
 
+int64_t monotonic_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// ----- PoolHealth ------------------------------------------------------------
+
+namespace {
+
+struct SharedPool {
+  std::atomic<uint64_t> fingerprint{0};  // of the server list the slots are for
+  PoolHealth::Slot slots[PoolHealth::kMaxServers];
+};
+SharedPool* g_pool = nullptr;
+
+uint64_t fingerprint_of(const std::vector<std::string>& servers) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a over the list, ',' between
+  for (const std::string& s : servers) {
+    for (char c : s + ",") h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return h == 0 ? 1 : h;
+}
+
+}  // namespace
+
+bool PoolHealth::share(const std::string& servers) {
+  if (!g_pool) {
+    void* mem = mmap(nullptr, sizeof(SharedPool), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return false;
+    g_pool = new (mem) SharedPool();
+  }
+  uint64_t fp = fingerprint_of(split_server_list(servers));
+  if (g_pool->fingerprint.load() != fp) {
+    for (Slot& s : g_pool->slots) {
+      s.out_until_ms.store(0);
+      s.failures.store(0);
+    }
+    g_pool->fingerprint.store(fp);
+  }
+  return true;
+}
+
+PoolHealth::PoolHealth(const std::vector<std::string>& servers)
+    : n_(servers.size()), fingerprint_(fingerprint_of(servers)) {
+  if (g_pool && n_ <= kMaxServers && g_pool->fingerprint.load() == fingerprint_) {
+    slots_ = g_pool->slots;
+    shared_ = true;
+  } else {
+    own_.reset(new Slot[n_]);
+    slots_ = own_.get();
+  }
+}
+
+uint64_t PoolHealth::live(int64_t now_ms) const {
+  uint64_t mask = 0;
+  for (size_t i = 0; i < n_; ++i)
+    if (slots_[i].out_until_ms.load(std::memory_order_relaxed) <= now_ms) mask |= uint64_t{1} << i;
+  return mask;
+}
+
+uint64_t PoolHealth::ring(int64_t now_ms) {
+  if (shared_ && g_pool->fingerprint.load(std::memory_order_relaxed) != fingerprint_) {
+    // A reload gave the pool another list: this (retiring) worker keeps its own.
+    own_.reset(new Slot[n_]);
+    slots_ = own_.get();
+    shared_ = false;
+  }
+  uint64_t mask = live(now_ms);
+  return mask != 0 ? mask : (n_ >= 64 ? ~uint64_t{0} : (uint64_t{1} << n_) - 1);
+}
+
+PoolHealth::Failed PoolHealth::failed(size_t i, int64_t now_ms, int64_t out_ms) {
+  Slot& slot = slots_[i];
+  int32_t in_a_row = slot.failures.fetch_add(1) + 1;
+  int64_t until = slot.out_until_ms.load();
+  if (until > now_ms) return Failed::kOut;
+  if (in_a_row < kEjectAfter) return Failed::kStays;
+  if (std::popcount(live(now_ms)) <= 1) return Failed::kStays;  // the last server in stays
+  if (!slot.out_until_ms.compare_exchange_strong(until, now_ms + out_ms)) return Failed::kOut;
+  slot.failures.store(kEjectAfter - 1);  // on probation when it comes back
+  return Failed::kTakenOut;
+}
+
+void PoolHealth::succeeded(size_t i) {
+  if (slots_[i].failures.load(std::memory_order_relaxed) != 0) slots_[i].failures.store(0);
+}
+
+bool PoolHealth::any_failures() const {
+  for (size_t i = 0; i < n_; ++i)
+    if (slots_[i].failures.load(std::memory_order_relaxed) != 0) return true;
+  return false;
+}
+
+// ----- Cache -----------------------------------------------------------------
+
 Result<std::unique_ptr<Cache>> Cache::connect(const std::string& servers, std::string prefix,
                                               int timeout_ms, int dead_retry_s) {
   std::vector<std::string> list = split_server_list(servers);
   if (list.empty()) return cache_error("no memcached server configured");
+  if (list.size() > PoolHealth::kMaxServers) return cache_error("more than 64 memcached servers");
   std::unique_ptr<Cache> cache(new Cache(nullptr, std::move(prefix)));
   cache->servers_ = std::move(list);
-  cache->dead_until_.assign(cache->servers_.size(), 0);
   cache->pool_ = cache->servers_.size() > 1;
   cache->timeout_ms_ = timeout_ms;
   cache->dead_retry_s_ = dead_retry_s;
-  Status built = cache->build();
+  uint64_t ring = 1;
+  if (cache->pool_) {
+    cache->health_ = std::make_unique<PoolHealth>(cache->servers_);
+    ring = cache->health_->ring(monotonic_ms());
+  }
+  Status built = cache->build(ring);
   if (!built.ok()) return built.take_error();
   return cache;
 }
 
-namespace {
-double now_seconds() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-}  // namespace
-
-Status Cache::build() {
+Status Cache::build(uint64_t ring) {
   memcached_st* mc = memcached_create(nullptr);
   if (!mc) return cache_error("memcached_create failed");
   if (mc_) memcached_free(mc_);
   mc_ = mc;
+  ring_ = ring;
   if (pool_) {
     // Set before the servers are added, so the ring is built ketama-style:
     // a server leaving moves only its own keys.
     memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
   }
-  double now = now_seconds();
-  size_t live = 0;
-  for (size_t i = 0; i < servers_.size(); ++i) live += dead_until_[i] <= now;
   for (size_t i = 0; i < servers_.size(); ++i) {
-    // With every server out there is nowhere else to go: keep them all.
-    if (live > 0 && dead_until_[i] > now) continue;
+    if (!(ring & (uint64_t{1} << i))) continue;
     memcached_return_t rc = add_server(mc, servers_[i]);
     if (rc != MEMCACHED_SUCCESS) return fail("server_add", rc);
   }
@@ -94,22 +188,25 @@ Status Cache::build() {
   // failure, so a restarted memcached is used again at once.
   memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
   memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-  next_revival_ = 0;
-  for (size_t i = 0; i < servers_.size(); ++i)
-    if (dead_until_[i] > now && (next_revival_ == 0 || dead_until_[i] < next_revival_)) next_revival_ = dead_until_[i];
   return Status::OK();
 }
 
-bool Cache::eject(std::string_view full_key) {
+void Cache::sync_ring() {
+  uint64_t ring = health_->ring(monotonic_ms());
+  if (ring == ring_) return;
+  std::string in, out;
+  for (size_t i = 0; i < servers_.size(); ++i)
+    ((ring & (uint64_t{1} << i)) ? in : out) += (in.empty() && out.empty() ? "" : ",") + servers_[i];
+  log_info("memcached pool ring in=" + log_quote(in) + " out=" + log_quote(out));
+  (void)build(ring);
+}
+
+int Cache::server_of(std::string_view full_key) {
   memcached_return_t rc;
   const memcached_instance_st* server = memcached_server_by_key(mc_, full_key.data(), full_key.size(), &rc);
-  if (!server) return false;
+  if (!server) return -1;
   std::string name = memcached_server_name(server);
   in_port_t port = memcached_server_port(server);
-  double now = now_seconds();
-  size_t live = 0;
-  for (size_t i = 0; i < servers_.size(); ++i) live += dead_until_[i] <= now;
-  if (live <= 1) return false;  // the last live server stays in
   for (size_t i = 0; i < servers_.size(); ++i) {
     const std::string& s = servers_[i];
     bool unix_socket = s[0] == '/' || s[0] == '.';
@@ -118,26 +215,42 @@ bool Cache::eject(std::string_view full_key) {
                             : s.substr(0, colon) == name &&
                                   (colon == std::string::npos ? in_port_t{11211}
                                                               : static_cast<in_port_t>(std::atoi(s.c_str() + colon + 1))) == port;
-    if (!same || dead_until_[i] > now) continue;
-    dead_until_[i] = now + dead_retry_s_;
-    log_warn("memcached server out of the pool for " + std::to_string(dead_retry_s_) + "s server=" + log_quote(s));
-    return build().ok();
+    if (same) return static_cast<int>(i);
   }
-  return false;
+  return -1;
 }
 
 template <typename Op>
 memcached_return_t Cache::attempt(std::string_view full_key, Op op) {
-  if (pool_ && next_revival_ != 0 && now_seconds() >= next_revival_) {
-    log_info("memcached pool: trying the servers that were out again");
-    (void)build();
-  }
+  if (!pool_) return op();
+  sync_ring();
   memcached_return_t rc = op();
-  // In a pool, the server this key maps to failed: it leaves the ring for
-  // cache_dead_retry_s (its keys move to the others; the rest stay put),
-  // and the operation is tried once on the ring without it.  So a dead or
-  // hung server costs each worker one failure or timeout per period.
-  if (pool_ && memcached_fatal(rc) && eject(full_key)) rc = op();
+  // The key's server failed: counted (in the pool's shared health), then
+  // tried again at once on a fresh connection (libmemcached would hold the
+  // server back for a second), so a hiccup costs nothing.  Its
+  // kEjectAfter-th failure in a row takes it out of every worker's ring for
+  // cache_dead_retry_s (its keys move to the others; the rest stay put), and
+  // the operation is tried once on the ring without it.  A dead or hung
+  // server costs the pool kEjectAfter failures or timeouts per period.
+  for (int tries = 1; memcached_fatal(rc); ++tries) {
+    int i = server_of(full_key);
+    if (i < 0) return rc;
+    auto failed = health_->failed(static_cast<size_t>(i), monotonic_ms(), int64_t{dead_retry_s_} * 1000);
+    if (failed == PoolHealth::Failed::kTakenOut)
+      log_warn("memcached server out of the pool for " + std::to_string(dead_retry_s_) + "s after " +
+               std::to_string(PoolHealth::kEjectAfter) + " failures in a row server=" + log_quote(servers_[i]));
+    (void)build(ring_);  // fresh connections
+    if (failed != PoolHealth::Failed::kStays) {
+      sync_ring();
+      return op();
+    }
+    if (tries >= PoolHealth::kEjectAfter) return rc;  // the last server in: nowhere else to go
+    rc = op();
+  }
+  if (health_->any_failures()) {
+    int i = server_of(full_key);
+    if (i >= 0) health_->succeeded(static_cast<size_t>(i));
+  }
   return rc;
 }
 
@@ -165,6 +278,8 @@ Result<std::optional<std::string>> Cache::get(std::string_view key) {
     free(value);
     memcached_return_t r;
     value = memcached_get(mc_, k.data(), k.size(), &length, &flags, &r);
+    // A timed-out read reported as a miss (see below) is a failure here too.
+    if (r == MEMCACHED_NOTFOUND && memcached_fatal(memcached_last_error(mc_))) return memcached_last_error(mc_);
     return r;
   });
   // libmemcached can report a read that timed out as NOTFOUND (its fetch

@@ -5,10 +5,15 @@ memcached servers (MEMCACHED_COUNT=3), sessions spread over them by consistent h
   every request: the first failure takes it out of the ring.
 - A server killed under load: the sessions on the servers still alive stay logged in, the
   ones on the dead server get 4101 (log in again, and it works), and no request gets a 5xx.
+- One hung server and one flapping one (stopped and resumed again and again) under load, on
+  another stack of four: no session and no captcha on the two healthy servers is lost, no
+  request gets a 5xx, and every worker ends on the same ring (their log lines say so).  A
+  server leaves the ring only after failures in a row, for every worker at once (shared).
 
 Which server holds a session is read from the servers themselves (the session key of API.md)."""
 
 import os
+import re
 import signal
 import threading
 import time
@@ -159,6 +164,134 @@ class PoolTest(ApiTestCase):
         # Health still answers (its probe key moves too).
         self.assertOk(harness.Client(STACK).get("/api/health"))
 
+
+
+class HungAndFlappingTest(ApiTestCase):
+    USERS = 24
+    LOAD_SECONDS = 8
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = harness.Stack(name="pool-flap", env={
+            "IHOME_WORKERS": str(WORKERS), "MEMCACHED_COUNT": "4",
+            "IHOME_CACHE_TIMEOUT_MS": "500", "IHOME_CACHE_DEAD_RETRY_S": "120",
+            "IHOME_SMS_MOBILE_INTERVAL": "0", "IHOME_SMS_MOBILE_PER_DAY": "100000"}).start()
+        cls.servers = cls.stack.memcached.split(",")
+        cls.users = []
+        for _ in range(cls.USERS):
+            c = harness.Client(cls.stack)
+            c.mobile = new_mobile()
+            c.register_user(c.mobile)
+            c.server = cls.holder(cls.servers, "session:" + c.cookies["session_id"])
+            cls.users.append(c)
+
+    @classmethod
+    def tearDownClass(cls):
+        for pid in cls.pids().values():
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        cls.stack.stop()
+
+    @classmethod
+    def pids(cls):
+        out = {}
+        for pid, comm, cmd in cls.stack.processes():
+            args = cmd.split()
+            if comm == "memcached" and "-s" in args:
+                out[args[args.index("-s") + 1]] = pid
+        return out
+
+    @classmethod
+    def holder(cls, servers, key):
+        for server in servers:
+            try:
+                with harness.Memcached(server, timeout=2) as mc:
+                    if mc.get(cls.stack.prefix + key) is not None:
+                        return server
+            except OSError:
+                continue
+        return None
+
+    def test_no_session_or_captcha_on_the_healthy_servers_is_lost_and_workers_agree(self):
+        st = self.stack
+        by_server = {s: [u for u in self.users if u.server == s] for s in self.servers}
+        self.assertTrue(all(by_server.values()), {s: len(u) for s, u in by_server.items()})
+        hung, flapping = self.servers[2], self.servers[3]
+        healthy = [s for s in self.servers if s not in (hung, flapping)]
+        safe = [u for u in self.users if u.server in healthy]
+        pids = self.pids()
+        answers, checks, problems = [], [], []
+        stop = threading.Event()
+
+        def flap():
+            while not stop.is_set():
+                os.kill(pids[flapping], signal.SIGSTOP)
+                stop.wait(0.7)
+                os.kill(pids[flapping], signal.SIGCONT)
+                stop.wait(0.8)
+
+        def sessions(clients):
+            while not stop.is_set():
+                for u in clients:
+                    r = u.get("/api/profile", update_jar=False)
+                    answers.append((u.server, r.status, r.errno))
+
+        def captchas():
+            c = harness.Client(st)
+            while not stop.is_set():
+                codeid, r = c.fetch_imagecode()
+                if r.status != 200:
+                    problems.append(("imagecode", r.status, r.errno))
+                    continue
+                where = self.holder(healthy, "imagecode:" + codeid)
+                if where is None:
+                    continue  # on the flapping server or the hung one's successor there: not asked
+                with harness.Memcached(where, timeout=2) as mc:
+                    text = mc.get(st.prefix + "imagecode:" + codeid).decode()
+                # A fresh client (a new connection: either worker) checks it.
+                r = harness.Client(st).post("/api/smscode", {"mobile": new_mobile(), "image_code_id": codeid,
+                                                             "image_code_text": text})
+                checks.append((where, r.status, r.errno))
+
+        os.kill(pids[hung], signal.SIGSTOP)
+        threads = [threading.Thread(target=flap), threading.Thread(target=captchas),
+                   threading.Thread(target=sessions, args=(self.users[0::2],)),
+                   threading.Thread(target=sessions, args=(self.users[1::2],))]
+        try:
+            for t in threads:
+                t.start()
+            time.sleep(self.LOAD_SECONDS)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+            os.kill(pids[flapping], signal.SIGCONT)
+        try:
+            self.assertEqual([a for a in answers if a[1] >= 500], [], "5xx answers")
+            self.assertEqual(problems, [])
+            lost = [a for a in answers if a[0] in healthy and a[2] != 0]
+            self.assertEqual(lost, [], "sessions on a healthy server lost")
+            self.assertGreater(len([a for a in answers if a[0] in healthy]), 4 * len(safe))
+            self.assertGreaterEqual(len(checks), 5, "too few captcha checks on the healthy servers")
+            self.assertEqual([c for c in checks if c[1:] != (200, 0)], [], "captcha checks failed")
+            # Every worker on the same ring: each one's last ring line, once both answered again.
+            for _ in range(16):
+                self.assertOk(safe[0].get("/api/profile"))
+            _master, workers = st.ihomed_master_and_workers()
+            last = {}
+            for line in st.read_log_tail(1000000).splitlines():
+                m = re.search(r"ihomed\[(\d+)\] memcached pool ring (.*)$", line)
+                if m and int(m.group(1)) in workers:
+                    last[int(m.group(1))] = m.group(2)
+            self.assertEqual(len(last), WORKERS, last)
+            self.assertEqual(len(set(last.values())), 1, "the workers' rings differ: %r" % last)
+            self.assertIn(hung, list(last.values())[0].split(" out=")[1])
+            for u in safe:
+                self.assertOk(u.get("/api/profile"))
+        finally:
+            os.kill(pids[hung], signal.SIGCONT)
 
 if __name__ == "__main__":
     unittest.main()

@@ -73,6 +73,66 @@ TEST_CASE("cache: the memcached server list splits on commas, blanks and empties
   CHECK(split_server_list("").empty());
 }
 
+TEST_CASE("cache pool health: out only after failures in a row, back on probation, the last server stays") {
+  using F = PoolHealth::Failed;
+  PoolHealth h({"/m1.sock", "/m2.sock", "/m3.sock"});  // no share() for this list: its own state
+  CHECK_FALSE(h.shared());
+  int64_t t = 1000000;
+  CHECK(h.ring(t) == 0b111);
+  CHECK(h.failed(1, t, 30000) == F::kStays);
+  CHECK(h.failed(1, t, 30000) == F::kStays);
+  h.succeeded(1);  // a hiccup: the count starts again
+  CHECK_FALSE(h.any_failures());
+  CHECK(h.failed(1, t, 30000) == F::kStays);
+  CHECK(h.failed(1, t, 30000) == F::kStays);
+  CHECK(h.ring(t) == 0b111);
+  CHECK(h.failed(1, t, 30000) == F::kTakenOut);  // the third in a row
+  CHECK(h.ring(t) == 0b101);
+  CHECK(h.failed(1, t + 10, 30000) == F::kOut);  // a request already on its way
+  CHECK(h.ring(t + 29999) == 0b101);
+  CHECK(h.ring(t + 30000) == 0b111);  // back, on probation: one failure takes it out again
+  CHECK(h.failed(1, t + 30001, 30000) == F::kTakenOut);
+  CHECK(h.ring(t + 30001) == 0b101);
+  // Server 0 goes too; server 2, the last one in, stays whatever it does.
+  for (int i = 0; i < PoolHealth::kEjectAfter - 1; ++i) CHECK(h.failed(0, t + 30001, 30000) == F::kStays);
+  CHECK(h.failed(0, t + 30001, 30000) == F::kTakenOut);
+  CHECK(h.ring(t + 30001) == 0b100);
+  for (int i = 0; i < 2 * PoolHealth::kEjectAfter; ++i) CHECK(h.failed(2, t + 30001, 30000) == F::kStays);
+  CHECK(h.ring(t + 30001) == 0b100);
+}
+
+TEST_CASE("cache pool health: every process forked after share() sees the same ring; another list starts afresh") {
+  using F = PoolHealth::Failed;
+  const std::string list = "/tmp/unit-a.sock,/tmp/unit-b.sock,/tmp/unit-c.sock";
+  REQUIRE(PoolHealth::share(list));
+  PoolHealth parent(split_server_list(list));
+  CHECK(parent.shared());
+  int64_t t = monotonic_ms();
+  CHECK(parent.failed(2, t, 60000) == F::kStays);  // one here, two in two other workers
+  pid_t pids[2];
+  for (pid_t& pid : pids) {
+    pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      PoolHealth child(split_server_list(list));
+      bool ok = child.shared() && child.failed(2, t, 60000) != F::kOut;
+      _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  CHECK(parent.ring(t) == 0b011);  // the third failure in a row, counted by the second child
+  PoolHealth other(split_server_list("/tmp/unit-a.sock,/tmp/unit-b.sock"));
+  CHECK_FALSE(other.shared());
+  CHECK(other.ring(t) == 0b11);
+  // A reload with another list: the state is the new list's, the old one's holder keeps its own.
+  REQUIRE(PoolHealth::share("/tmp/unit-a.sock,/tmp/unit-b.sock"));
+  CHECK(parent.ring(t) == 0b111);
+  CHECK_FALSE(parent.shared());
+  CHECK(PoolHealth(split_server_list("/tmp/unit-a.sock,/tmp/unit-b.sock")).shared());
+}
+
 TEST_CASE("request: only the FastCGI parameter IHOME_STATUS=1 marks the status listener") {
   std::map<std::string, std::string, std::less<>> params = {
       {"REQUEST_METHOD", "GET"}, {"DOCUMENT_URI", "/metrics"}, {"QUERY_STRING", ""}};
