@@ -5,6 +5,7 @@
 
 #include "ihome/core/fault.h"
 #include "ihome/core/log.h"
+#include "ihome/notify/notify.h"
 
 namespace ihome {
 
@@ -30,7 +31,12 @@ Status attempt_refund(Db& db, PaymentProvider& provider, const Config& config, i
     crash_point("refund:after_call");
     log_info("refund done refund_id=" + std::to_string(r.id) + " order_id=" + std::to_string(r.order_id) +
              " amount_fen=" + std::to_string(r.amount) + " out_request_no=" + r.out_request_no);
-    return payments.refund_done(r.id, now);
+    Status recorded = payments.refund_done(r.id, now);
+    if (!recorded.ok()) return recorded;
+    NotifyDetails extra;
+    extra.amount = r.amount;
+    notify_order(config, db, r.order_id, NotifyEvent::kRefunded, extra);  // after the commit
+    return Status::OK();
   }
   int64_t next = now + refund_backoff(r.attempts + 1, config.refund_retry_first_s, config.refund_retry_max_s);
   std::string why(asked.error().text());
