@@ -5,11 +5,12 @@
 // 已支付; the landlord cancels a paid stay with a reason and the refund shows
 // on both sides; the guest cancels paid stays after a confirm saying the
 // refund policy (in full 30 days ahead, half 3 days ahead).  The same on a
-// desktop: the cashier's 取消 leads back to the unpaid order.
+// desktop: the cashier's 取消 leads back to the unpaid order.  An order whose
+// pay_by passes (moved near in SQLite, IHOME_DB) turns 已过期 as the countdown ends.
 
 import assert from 'node:assert/strict';
 import {
-  NARROW, api, assertEventually, dateIn, idCard, login, newMobile, newVisitor, register, screenshot,
+  NARROW, api, assertEventually, dateIn, idCard, login, newMobile, newVisitor, register, screenshot, sql,
 } from '../lib.mjs';
 
 const TITLE = '后海边 · 胡同里的小院';
@@ -253,6 +254,27 @@ export const steps = [
       await stranger.page.goto('/pay.html?payment=%3Cb%3E');
       await stranger.page.waitForSelector('#payment .empty');
       assert.match(await stranger.page.textContent('#payment'), /支付链接无效/);
+    },
+  },
+  {
+    name: '360 px: the countdown reaching pay_by turns the order into 已过期, with nothing left to pay',
+    async run(s) {
+      const late = await book(s.guest.context, s.house, 50, 51);
+      await accept(s.owner.context, late);
+      // Time passes: pay_by is a few seconds away (unix seconds in orders.pay_by).
+      sql(`UPDATE orders SET pay_by = CAST(strftime('%s', 'now') AS INTEGER) + 4 WHERE id = ${Number(late)}`);
+      const page = s.guest.page;
+      await page.goto('/orders.html');
+      const due = card(page, late).locator('.pay-due');
+      await due.waitFor();
+      assert.match(await due.textContent(), /^请在 00:0\d 内完成支付/);
+      await page.waitForSelector(`#orders .order-card[data-order-id="${late}"][data-status="EXPIRED"]`, { timeout: 20000 });
+      const c = card(page, late);
+      assert.match(await c.textContent(), /已过期/);
+      assert.equal(await c.getByRole('button', { name: /去支付/ }).count(), 0);
+      assert.equal(await c.getByRole('button', { name: '取消订单' }).count(), 0);
+      const pay = await api(s.guest.context, 'POST', '/api/order/pay', { order_id: late });
+      assert.equal(pay.errno, 4004, JSON.stringify(pay));
     },
   },
   {
