@@ -179,6 +179,8 @@ function orderCard(o) {
         click: () => { reject.hidden = !reject.hidden; if (!reject.hidden) field(reject, 'reject_reason').focus(); },
       } }));
     extra.push(reject);
+  } else if (o.status === 'WAIT_PAYMENT') {
+    extra.push(el('p', { class: 'pay-due', text: `等待房客在 ${String(o.pay_by || '').slice(0, 16)} 前完成支付` }));
   } else if (o.status === 'PAID' && beforeCheckIn) {
     const cancel = textForm(o, {
       name: 'reason', label: '取消原因', placeholder: '告诉房客为什么要取消，房费将全额退还给房客', max: 256,

@@ -90,7 +90,7 @@ export const steps = [
       await lp.goto('/lorders.html');
       await card(lp, s.order).getByRole('button', { name: '接单' }).click();
       await lp.waitForSelector(`#orders .order-card[data-order-id="${s.order}"][data-status="WAIT_PAYMENT"]`);
-      assert.match(await card(lp, s.order).textContent(), /待支付/);
+      assert.match(await card(lp, s.order).textContent(), /待支付[\s\S]*等待房客在 \d{4}-\d\d-\d\d \d\d:\d\d 前完成支付/);
     },
   },
   {
