@@ -57,18 +57,21 @@ FUZZ_TARGETS := $(sort $(basename $(notdir $(filter-out tests/fuzz/replay.cpp,$(
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test unit asan fuzz fuzz-targets fuzz-coverage clean format help bench install uninstall
+.PHONY: all deps run test unit asan fuzz fuzz-targets fuzz-coverage clean format help bench differential-1m install uninstall
 all: $(IHOMED)
 
 help:
 	@echo "make            build $(IHOMED)"
-	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var})"
+	@echo "make run        build and start nginx + ihomed + memcached on http://127.0.0.1:\$${PORT:-8080} (data in \$${VAR:-./var});"
+	@echo "                a new VAR gets the demo set and its logins are printed (DEMO=0: start empty)"
 	@echo "make test       build and run every test suite (unit, integration, e2e, ops)"
 	@echo "make asan       the same tests against an ASan/UBSan build (in build-asan/)"
 	@echo "make fuzz       build the libFuzzer targets (clang, ASan/UBSan, in build-fuzz/) and run each"
 	@echo "                for FUZZ_SECONDS (default 60); installs clang when missing"
 	@echo "make fuzz-coverage  which lines of the parsers the fuzz corpora reach (clang source coverage)"
 	@echo "make bench      wrk the API endpoints against nginx and libfcgi ceilings; writes bench/results.md"
+	@echo "make bench SCALE=1m  the issue-22 rows at 100k and 1M houses, as ratios; writes bench/results-1m.md"
+	@echo "make differential-1m  the index against the SQL search on that 1M set (DIFF_QUERIES=200)"
 	@echo "make deps       install missing Debian packages (apt-get; sudo when not root)"
 	@echo "make format     clang-format the C++ sources"
 	@echo "make clean      remove build outputs (not ./var)"
@@ -117,8 +120,10 @@ fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzzer/%)
 # `make test`, and a rebuild does not recompile them.
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%.o) $(BUILD)/tests/fuzz/replay.o
 
+# make run fills a new VAR with the demo set (scripts/ihome-demo); DEMO=0 starts empty.
+DEMO ?= 1
 run: $(IHOMED)
-	IHOMED=$(IHOMED) exec scripts/ihome-stack
+	IHOMED=$(IHOMED) DEMO=$(DEMO) exec scripts/ihome-stack
 
 unit: $(UNIT)
 	$(UNIT)
@@ -160,8 +165,17 @@ fuzz-coverage:
 	tests/fuzz/coverage build-fuzz-cov/fuzz
 
 # Own stack and data set in build/bench-var; installs wrk when missing.
+# SCALE=1m: the rows of issue 22 at 100k and 1M houses in one run
+# (the 1M set is generated once into build/bench-var-1m).
 bench: $(IHOMED)
-	IHOMED=$(IHOMED) scripts/ihome-bench
+	IHOMED=$(IHOMED) SCALE=$(SCALE) scripts/ihome-bench
+
+# The differential test of the search index against the SQL search on the 1M
+# set that `make bench SCALE=1m` generates (read only; not part of make test).
+DIFF_QUERIES ?= 200
+differential-1m: $(UNIT)
+	@test -f $(BUILD)/bench-var-1m/ihome.db || { echo "no 1M set in $(BUILD)/bench-var-1m: run make bench SCALE=1m first"; exit 1; }
+	IHOME_DIFF_DB=$(BUILD)/bench-var-1m/ihome.db IHOME_DIFF_QUERIES=$(DIFF_QUERIES) $(UNIT) -tc='differential at scale*'
 
 format:
 	clang-format -i $$(find src include tests/unit -name '*.cpp' -o -name '*.h')

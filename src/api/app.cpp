@@ -26,6 +26,7 @@ Router make_router(Context& ctx) {
   add_calendar_routes(router, ctx);
   add_user_routes(router, ctx);
   add_pay_routes(router, ctx);
+  add_pricing_routes(router, ctx);
   return router;
 }
 

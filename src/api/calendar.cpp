@@ -15,6 +15,7 @@
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
 #include "ihome/core/date.h"
+#include "ihome/core/money.h"
 #include "ihome/store/calendar.h"
 
 namespace ihome {
@@ -63,6 +64,13 @@ Reply house_calendar_reply(Context& ctx, Request& req) {
     w.StartArray();
     for (int64_t night : (*calendar)->booked) write_string(w, format_date(night));
     w.EndArray();
+    w.Key("prices");  // every night of the window (API.md "Pricing")
+    w.StartObject();
+    for (size_t i = 0; i < (*calendar)->prices.size(); ++i) {
+      w.Key(format_date(from + static_cast<int64_t>(i)).c_str());
+      write_string(w, format_yuan((*calendar)->prices[i]));
+    }
+    w.EndObject();
     w.EndObject();
     return std::optional<std::string>(std::string(buf.GetString(), buf.GetSize()));
   });

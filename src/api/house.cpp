@@ -99,7 +99,8 @@ Reply new_house(Context& ctx, Request& req) {
   TRY_ASSIGN(parsed, parse_house_fields(req.body, false));
   const HouseChanges& f = parsed.fields;
   NewHouse h{session.user_id, *f.area_id, *f.title,    *f.price,   *f.address,  *f.room_count, *f.acreage,
-             *f.unit,         *f.capacity, *f.beds,    *f.deposit, *f.min_days, *f.max_days,   *f.facilities};
+             *f.unit,         *f.capacity, *f.beds,    *f.deposit, *f.min_days, *f.max_days,   *f.facilities,
+             *f.weekend_price, *f.cleaning_fee, *f.weekly_discount, *f.monthly_discount};
 
   TRY_ASSIGN(db, ctx.db());
   Users users(*db);
@@ -171,6 +172,10 @@ void write_summary(JsonWriter& w, const HouseSummary& h, bool list_fields) {
   }
   w.Key("ctime");
   write_string(w, h.created_at);
+  if (h.stay_total) {  // a dated search: what the stay costs (API.md "Pricing")
+    w.Key("stay_total");
+    write_string(w, format_yuan(*h.stay_total));
+  }
   if (!list_fields) {  // house/my: the owner sees whether it is online
     w.Key("status");
     write_string(w, h.status);
@@ -231,6 +236,14 @@ std::string detail_json(const HouseDetail& d) {
     w.Int64(d.order_count);
     w.Key("favorite_count");
     w.Int64(d.favorite_count);
+    w.Key("weekend_price");  // "" when none: the base price (API.md "Pricing")
+    write_string(w, d.weekend_price > 0 ? format_yuan(d.weekend_price) : std::string());
+    w.Key("cleaning_fee");
+    write_string(w, format_yuan(d.cleaning_fee));
+    w.Key("weekly_discount");
+    w.Int64(d.weekly_discount);
+    w.Key("monthly_discount");
+    w.Int64(d.monthly_discount);
     w.Key("status");
     write_string(w, d.status);
     w.Key("images");
@@ -338,6 +351,14 @@ Result<HouseSearch> parse_search(const Request& req) {
     if (!page) return page.take_error();
     q.page = *page;
   }
+  // min_price/max_price (API.md "Pricing"): yuan a night, empty = no bound.
+  for (const char* name : {"min_price", "max_price"}) {
+    if (req.query_value(name).empty()) continue;
+    auto fen = p.money(name, 0, int64_t{1'000'000} * 100);
+    if (!fen) return fen.take_error();
+    (std::string_view(name) == "min_price" ? q.min_price : q.max_price) = *fen;
+  }
+  if (q.min_price && q.max_price && *q.min_price > *q.max_price) return field_error("max_price", "小于最低价格");
   if (p.has("q")) {  // blank after trimming: no filter
     auto text = p.text("q", 0, 32);
     if (!text) return text.take_error();
@@ -406,6 +427,8 @@ Reply house_list(Context& ctx, Request& req) {
   std::string key = "list:" + (q.area_id ? std::to_string(*q.area_id) : "") + ":" +
                     (q.start_day ? format_date(*q.start_day) + ":" + format_date(*q.end_day) : ":") + ":" +
                     std::to_string(static_cast<int>(q.sort)) + ":" + std::to_string(q.page) + ":" +
+                    (q.min_price ? std::to_string(*q.min_price) : "") + "-" +
+                    (q.max_price ? std::to_string(*q.max_price) : "") + ":" +
                     (q.keyword ? "q=" + q.keyword->text : "");
   auto json = ctx.read_through(key, gen_bit(GenKind::kHouse) | gen_bit(GenKind::kOrder), 0,
                            [&]() -> Result<std::optional<std::string>> {
@@ -423,6 +446,9 @@ Reply house_list(Context& ctx, Request& req) {
       auto rows = houses.by_ids(found->ids);
       if (!rows) return rows.take_error();
       page.houses = std::move(*rows);
+      for (HouseSummary& h : page.houses)  // by_ids keeps the order of ids, leaving out gone ones
+        for (size_t i = 0; i < found->ids.size() && i < found->stay_totals.size(); ++i)
+          if (found->ids[i] == h.id) h.stay_total = found->stay_totals[i];
     } else {
       auto rows = houses.search(q);
       if (!rows) return rows.take_error();

@@ -9,6 +9,16 @@ namespace {
 
 constexpr int64_t kMaxYuanFen = 1'000'000 * 100;
 constexpr int64_t kMaxDays = 3650;
+constexpr int64_t kMaxWeeklyDiscount = 50;   // percent (API.md "Pricing")
+constexpr int64_t kMaxMonthlyDiscount = 70;
+
+// weekend_price: yuan like price, or "" for none (the base price then), as 0.
+Result<int64_t> weekend_price(const Params& p, std::string_view name) {
+  const Params::Value* v = p.find(name);
+  if (v && v->kind == Params::Kind::kString && v->text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return int64_t{0};
+  return p.money(name, 1, kMaxYuanFen);
+}
 
 // Parses one field into `out` with `parse` when it is present (a JSON null
 // is a wrong value, as in Params::integer_or), or when it is required
@@ -62,6 +72,17 @@ Result<ParsedHouse> parse_house_fields(const Params& p, bool partial) {
     return s.take_error();
   if (!(s = field(p, partial, "max_days", h.max_days, integer(0, kMaxDays), std::optional<int64_t>(0))).ok())
     return s.take_error();
+  if (!(s = field(p, partial, "weekend_price", h.weekend_price,
+                  [&p](std::string_view n) { return weekend_price(p, n); }, std::optional<int64_t>(0))).ok())
+    return s.take_error();
+  if (!(s = field(p, partial, "cleaning_fee", h.cleaning_fee, money(0, kMaxYuanFen), std::optional<int64_t>(0))).ok())
+    return s.take_error();
+  if (!(s = field(p, partial, "weekly_discount", h.weekly_discount, integer(0, kMaxWeeklyDiscount),
+                  std::optional<int64_t>(0))).ok())
+    return s.take_error();
+  if (!(s = field(p, partial, "monthly_discount", h.monthly_discount, integer(0, kMaxMonthlyDiscount),
+                  std::optional<int64_t>(0))).ok())
+    return s.take_error();
   if (h.min_days && h.max_days && *h.max_days != 0 && *h.max_days < *h.min_days)
     return field_error("max_days", "小于最少天数");
   // facility: a list; absent means none when publishing, "unchanged" when editing.
@@ -71,7 +92,8 @@ Result<ParsedHouse> parse_house_fields(const Params& p, bool partial) {
     h.facilities = std::move(*facility);
   }
   if (partial && !h.title && !h.price && !h.area_id && !h.address && !h.room_count && !h.acreage &&
-      !h.unit && !h.capacity && !h.beds && !h.deposit && !h.min_days && !h.max_days && !h.facilities)
+      !h.unit && !h.capacity && !h.beds && !h.deposit && !h.min_days && !h.max_days && !h.facilities &&
+      !h.weekend_price && !h.cleaning_fee && !h.weekly_discount && !h.monthly_discount)
     return param_error("参数错误：没有要修改的字段");
   return out;
 }

@@ -72,6 +72,10 @@ Reply notify(Context& ctx, Request& req) {
       log_warn("alipay notify for an unknown payment out_trade_no=" + log_quote(note->out_trade_no));
       return plain("failure");
     }
+    if ((*known)->payment.amount != note->total_amount_fen) {
+      log_warn("alipay notify refused: amount mismatch out_trade_no=" + note->out_trade_no);
+      return plain("failure");
+    }
     log_info("alipay notify noted out_trade_no=" + note->out_trade_no + " trade_status=" + note->trade_status);
     return plain("success");
   }

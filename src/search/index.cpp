@@ -3,22 +3,42 @@
 // Orders mirror src/store/houses.cpp's ORDER BY clauses exactly (every
 // sort ends in "id DESC", so the order is total and a house's place is
 // found by binary search on the house itself).
+//
+// A query counts its matches (the total) over the area's slots — or the
+// keyword's, when fewer — reading the columns gates_ and nights_, which a
+// build lays out area by area; then it walks the sort's order until the
+// page is full.  When the matches are so few that the walk would pass many
+// houses per match (a rare keyword), it sorts the matches instead.
 #include "ihome/search/index.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace ihome {
 
 namespace {
 int sort_index(HouseSort s) { return static_cast<int>(s); }
+
+// min/max days as the gate keeps them: a stay is at most kHorizonDays
+// nights, so any value past 2^30 compares the same.
+int32_t clamp_days(int64_t days) { return static_cast<int32_t>(std::clamp<int64_t>(days, -1, int64_t{1} << 30)); }
+
+void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
+  auto it = std::lower_bound(v.begin(), v.end(), x);
+  if (it != v.end() && *it == x) v.erase(it);
+}
 }  // namespace
 
 size_t AvailabilityIndex::memory_bytes() const {
-  size_t n = houses_.capacity() * sizeof(IndexedHouse) + nights_.capacity() * sizeof(uint64_t) +
-             slot_of_.capacity() * sizeof(uint32_t);
+  size_t n = houses_.capacity() * sizeof(IndexedHouse) + gates_.capacity() * sizeof(Gate) +
+             slot_of_.capacity() * sizeof(uint32_t) + free_slots_.capacity() * sizeof(uint32_t);
+  for (const auto& words : nights_) n += words.capacity() * sizeof(uint64_t);
+  for (const IndexedHouse& h : houses_) n += h.dates.capacity() * sizeof(DatePrice);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
-  for (const auto& [area, orders] : by_area_)
-    for (const Order& o : orders) n += o.capacity() * sizeof(uint32_t);
+  for (const auto& [id, area] : by_area_) {
+    n += area.members.capacity() * sizeof(uint32_t);
+    for (const Order& o : area.orders) n += o.capacity() * sizeof(uint32_t);
+  }
   return n;
 }
 
@@ -42,29 +62,42 @@ bool AvailabilityIndex::before(int sort, uint32_t a, uint32_t b) const {
 }
 
 void AvailabilityIndex::place(uint32_t slot) {
-  Orders& area = by_area_[houses_[slot].area_id];
-  if (bulk_) {
-    for (size_t s = 0; s < kSorts; ++s) {
-      all_[s].push_back(slot);
-      area[s].push_back(slot);
-    }
+  if (bulk_) {  // end_bulk() sorts these and builds the areas
+    for (Order& o : all_) o.push_back(slot);
     return;
   }
+  Area& area = by_area_[houses_[slot].area_id];
+  area.members.insert(std::upper_bound(area.members.begin(), area.members.end(), slot), slot);
   for (int s = 0; s < kSorts; ++s) {
     auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
-    for (Order* o : {&all_[static_cast<size_t>(s)], &area[static_cast<size_t>(s)]})
+    for (Order* o : {&all_[static_cast<size_t>(s)], &area.orders[static_cast<size_t>(s)]})
       o->insert(std::upper_bound(o->begin(), o->end(), slot, less), slot);
   }
 }
 
 void AvailabilityIndex::unplace(uint32_t slot) {
-  Orders& area = by_area_[houses_[slot].area_id];
+  if (bulk_) {
+    for (Order& o : all_) o.erase(std::remove(o.begin(), o.end(), slot), o.end());
+    return;
+  }
+  Area& area = by_area_[houses_[slot].area_id];
+  erase_sorted(area.members, slot);
   for (int s = 0; s < kSorts; ++s) {
     auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
-    for (Order* o : {&all_[static_cast<size_t>(s)], &area[static_cast<size_t>(s)]}) {
+    for (Order* o : {&all_[static_cast<size_t>(s)], &area.orders[static_cast<size_t>(s)]}) {
       auto it = std::lower_bound(o->begin(), o->end(), slot, less);
       if (it != o->end() && *it == slot) o->erase(it);
     }
+  }
+}
+
+void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays) {
+  gates_[slot] = house.listed ? Gate{clamp_days(house.min_days), clamp_days(house.max_days)} : Gate{};
+  for (auto& words : nights_) words[slot] = 0;
+  for (const BusyStay& stay : stays) {
+    int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
+    int64_t to = std::min<int64_t>(stay.end_day - base_day_, kHorizonDays);
+    for (int64_t d = from; d < to; ++d) nights_[static_cast<size_t>(d / 64)][slot] |= uint64_t{1} << (d % 64);
   }
 }
 
@@ -74,8 +107,32 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
     return;
   }
   uint32_t slot = this->slot(house.id);
-  if (slot != kNoSlot) {
-    unplace(slot);
+  bool fresh = slot == kNoSlot;
+  // A house that keeps its area keeps its place in each order where its
+  // sort key did not move (a booking changes only its nights): found here,
+  // checked against its neighbours after the update.
+  bool replace = !fresh && !bulk_ && houses_[slot].area_id == house.area_id;
+  std::array<std::array<size_t, 2>, kSorts> at{};
+  if (!fresh) {
+    if (gates_[slot].min_days != kUnlisted && !bulk_) {
+      --listed_;
+      --by_area_[houses_[slot].area_id].listed;
+    }
+    if (replace) {
+      Area& area = by_area_[house.area_id];
+      for (int s = 0; s < kSorts; ++s) {
+        auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
+        const Order* orders[2] = {&all_[static_cast<size_t>(s)], &area.orders[static_cast<size_t>(s)]};
+        for (size_t k = 0; k < 2; ++k) {
+          const Order& o = *orders[k];
+          auto it = std::lower_bound(o.begin(), o.end(), slot, less);
+          if (it == o.end() || *it != slot) it = std::find(o.begin(), o.end(), slot);
+          at[static_cast<size_t>(s)][k] = static_cast<size_t>(it - o.begin());
+        }
+      }
+    } else if (!bulk_) {
+      unplace(slot);
+    }
   } else {
     if (!free_slots_.empty()) {
       slot = free_slots_.back();
@@ -83,99 +140,284 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
     } else {
       slot = static_cast<uint32_t>(houses_.size());
       houses_.emplace_back();
-      nights_.resize(nights_.size() + kWords);
+      gates_.emplace_back();
+      for (auto& words : nights_) words.push_back(0);
     }
     if (static_cast<uint64_t>(house.id) >= slot_of_.size()) slot_of_.resize(static_cast<size_t>(house.id) + 1, kNoSlot);
     slot_of_[static_cast<size_t>(house.id)] = slot;
     ++count_;
   }
   houses_[slot] = house;
-  uint64_t* bits = &nights_[static_cast<size_t>(slot) * kWords];
-  std::fill(bits, bits + kWords, 0);
-  for (const BusyStay& stay : stays) {
-    int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
-    int64_t to = std::min<int64_t>(stay.end_day - base_day_, kHorizonDays);
-    for (int64_t d = from; d < to; ++d) bits[d / 64] |= uint64_t{1} << (d % 64);
+  set_gate(slot, house, stays);
+  if (gates_[slot].min_days != kUnlisted && !bulk_) {
+    ++listed_;
+    ++by_area_[house.area_id].listed;
   }
-  place(slot);
+  if (!replace) {
+    if (fresh || !bulk_) place(slot);
+    return;
+  }
+  Area& area = by_area_[house.area_id];
+  for (int s = 0; s < kSorts; ++s) {
+    auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
+    Order* orders[2] = {&all_[static_cast<size_t>(s)], &area.orders[static_cast<size_t>(s)]};
+    for (size_t k = 0; k < 2; ++k) {
+      Order& o = *orders[k];
+      size_t i = at[static_cast<size_t>(s)][k];
+      if (i >= o.size()) continue;  // not found: cannot happen while the orders hold every house
+      if ((i == 0 || less(o[i - 1], slot)) && (i + 1 == o.size() || less(slot, o[i + 1]))) continue;
+      o.erase(o.begin() + static_cast<std::ptrdiff_t>(i));
+      o.insert(std::upper_bound(o.begin(), o.end(), slot, less), slot);
+    }
+  }
 }
 
 void AvailabilityIndex::end_bulk() {
   bulk_ = false;
-  // Sort the four orders of all houses; each area's are the same orders
-  // filtered, so they are read off those in one pass instead of sorted.
-  for (auto& [area, orders] : by_area_)
-    for (Order& o : orders) o.clear();
+  // Renumber the slots area by area (by id within one), so an area's
+  // columns are contiguous; free slots go last.  Counted into place: a
+  // build reads the houses by id, so each area's run is sorted already.
+  std::vector<bool> is_free(houses_.size(), false);
+  for (uint32_t f : free_slots_) is_free[f] = true;
+  std::map<int64_t, size_t> first;  // area -> its first new slot
+  for (uint32_t n = 0; n < houses_.size(); ++n)
+    if (!is_free[n]) ++first[houses_[n].area_id];
+  size_t live = 0;
+  for (auto& [area, at] : first) {
+    size_t count = at;
+    at = live;
+    live += count;
+  }
+  std::vector<uint32_t> by_place(houses_.size());
+  {
+    size_t spare = live;
+    for (uint32_t n = 0; n < houses_.size(); ++n) by_place[is_free[n] ? spare++ : first[houses_[n].area_id]++] = n;
+  }
+  auto by_id = [&](uint32_t a, uint32_t b) { return houses_[a].id < houses_[b].id; };
+  for (size_t from = 0; from < live;) {
+    size_t to = from;
+    while (to < live && houses_[by_place[to]].area_id == houses_[by_place[from]].area_id) ++to;
+    if (!std::is_sorted(by_place.begin() + static_cast<std::ptrdiff_t>(from),
+                        by_place.begin() + static_cast<std::ptrdiff_t>(to), by_id))
+      std::sort(by_place.begin() + static_cast<std::ptrdiff_t>(from), by_place.begin() + static_cast<std::ptrdiff_t>(to),
+                by_id);
+    from = to;
+  }
+  {
+    std::vector<IndexedHouse> houses(houses_.size());
+    std::vector<Gate> gates(gates_.size());
+    for (size_t n = 0; n < by_place.size(); ++n) {
+      houses[n] = houses_[by_place[n]];
+      gates[n] = gates_[by_place[n]];
+    }
+    houses_ = std::move(houses);
+    gates_ = std::move(gates);
+    for (auto& words : nights_) {
+      std::vector<uint64_t> moved(words.size());
+      for (size_t n = 0; n < by_place.size(); ++n) moved[n] = words[by_place[n]];
+      words = std::move(moved);
+    }
+  }
+  free_slots_.clear();
+  for (size_t n = houses_.size(); n > live; --n) free_slots_.push_back(static_cast<uint32_t>(n - 1));
+  std::fill(slot_of_.begin(), slot_of_.end(), kNoSlot);
+  by_area_.clear();
+  listed_ = 0;
+  for (uint32_t n = 0; n < live; ++n) {
+    slot_of_[static_cast<size_t>(houses_[n].id)] = n;
+    Area& area = by_area_[houses_[n].area_id];
+    area.members.push_back(n);
+    if (gates_[n].min_days != kUnlisted) {
+      ++area.listed;
+      ++listed_;
+    }
+  }
+  // Each area's orders sorted within its own (contiguous) slots, then the
+  // orders of all houses merged from them.
   for (size_t s = 0; s < kSorts; ++s) {
     auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };
-    std::sort(all_[s].begin(), all_[s].end(), less);
-    for (uint32_t slot : all_[s]) by_area_[houses_[slot].area_id][s].push_back(slot);
+    std::vector<std::pair<const uint32_t*, const uint32_t*>> runs;
+    for (auto& [id, area] : by_area_) {
+      area.orders[s] = area.members;
+      std::sort(area.orders[s].begin(), area.orders[s].end(), less);
+      runs.emplace_back(area.orders[s].data(), area.orders[s].data() + area.orders[s].size());
+    }
+    auto later = [&](const std::pair<const uint32_t*, const uint32_t*>& a,
+                     const std::pair<const uint32_t*, const uint32_t*>& b) { return less(*b.first, *a.first); };
+    std::make_heap(runs.begin(), runs.end(), later);
+    all_[s].clear();
+    all_[s].reserve(live);
+    while (!runs.empty()) {
+      std::pop_heap(runs.begin(), runs.end(), later);
+      auto& run = runs.back();
+      all_[s].push_back(*run.first++);
+      if (run.first == run.second) runs.pop_back();
+      else std::push_heap(runs.begin(), runs.end(), later);
+    }
   }
   // A build grows its arrays by doubling: give the slack back.
   houses_.shrink_to_fit();
-  nights_.shrink_to_fit();
+  gates_.shrink_to_fit();
+  for (auto& words : nights_) words.shrink_to_fit();
   slot_of_.shrink_to_fit();
   for (Order& o : all_) o.shrink_to_fit();
-  for (auto& [area, orders] : by_area_)
-    for (Order& o : orders) o.shrink_to_fit();
+  for (auto& [id, area] : by_area_) area.members.shrink_to_fit();
 }
 
 void AvailabilityIndex::erase(int64_t house_id) {
   uint32_t slot = this->slot(house_id);
   if (slot == kNoSlot) return;
   unplace(slot);
+  if (gates_[slot].min_days != kUnlisted && !bulk_) {
+    --listed_;
+    --by_area_[houses_[slot].area_id].listed;
+  }
   slot_of_[static_cast<size_t>(house_id)] = kNoSlot;
   --count_;
   houses_[slot] = IndexedHouse{};
+  IndexedHouse unlisted;
+  unlisted.listed = false;
+  set_gate(slot, unlisted, {});
   free_slots_.push_back(slot);
 }
 
-bool AvailabilityIndex::free_nights(uint32_t slot, int64_t from, int64_t to) const {
-  const uint64_t* bits = &nights_[static_cast<size_t>(slot) * kWords];
-  while (from < to) {
-    int64_t word = from / 64, bit = from % 64;
-    int64_t n = std::min<int64_t>(64 - bit, to - from);
-    uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << bit;
-    if (bits[word] & mask) return false;
-    from += n;
+bool AvailabilityIndex::matches(uint32_t slot, const Filter& f) const {
+  const Gate& g = gates_[slot];
+  if (g.min_days == kUnlisted) return false;
+  if (f.candidates && !(((*f.candidates)[slot / 64] >> (slot % 64)) & 1)) return false;
+  if (f.dated) {
+    if (g.min_days > f.nights) return false;
+    if (g.max_days != 0 && g.max_days < f.nights) return false;
+    for (int w = 0; w < f.word_count; ++w)
+      if (f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second) return false;
+  }
+  if (f.priced) {
+    int64_t value = f.dated ? stay_total(slot, f.start_day, f.end_day) : houses_[slot].price;
+    if (value < f.low || value > f.high) return false;
   }
   return true;
+}
+
+int64_t AvailabilityIndex::stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const {
+  const IndexedHouse& h = houses_[slot];
+  return quote_total(h.terms(), h.dates, start_day, end_day);
 }
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
                                                   const std::vector<int64_t>* candidates) const {
   if (overflow_) return std::nullopt;
-  int64_t from = 0, to = 0, nights = 0;
-  bool dated = q.start_day.has_value();
-  if (dated) {
-    from = *q.start_day - base_day_;
-    to = *q.end_day - base_day_;
+  Filter f;
+  f.dated = q.start_day.has_value();
+  if (f.dated) {
+    int64_t from = *q.start_day - base_day_, to = *q.end_day - base_day_;
     if (from < 0 || to > kHorizonDays) return std::nullopt;
-    nights = *q.end_day - *q.start_day;
+    f.nights = *q.end_day - *q.start_day;
+    while (from < to) {
+      int64_t word = from / 64, bit = from % 64;
+      int64_t n = std::min<int64_t>(64 - bit, to - from);
+      uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << bit;
+      f.words[static_cast<size_t>(f.word_count++)] = {nights_[static_cast<size_t>(word)].data(), mask};
+      from += n;
+    }
+    f.start_day = *q.start_day;
+    f.end_day = *q.end_day;
+  }
+  if (q.min_price || q.max_price) {
+    int64_t per = f.dated ? f.nights : 1;
+    f.priced = true;
+    if (q.min_price) f.low = *q.min_price * per;
+    if (q.max_price) f.high = *q.max_price * per;
   }
   IndexPage page;
-  const Order* order;
-  size_t s = static_cast<size_t>(sort_index(q.sort));
+  // A dated price sort orders the matches by their quote total, which no
+  // prebuilt order holds: any walk gives the candidates ("new").
+  bool price_sort = f.dated && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes);
+  size_t s = static_cast<size_t>(sort_index(price_sort ? HouseSort::kNew : q.sort));
+  const Area* area = nullptr;
   if (q.area_id) {
-    auto area = by_area_.find(*q.area_id);
-    if (area == by_area_.end()) return page;
-    order = &area->second[s];
+    auto it = by_area_.find(*q.area_id);
+    if (it == by_area_.end()) return page;
+    area = &it->second;
+  }
+  const Order& order = area ? area->orders[s] : all_[s];
+
+  // The keyword's houses: a bit per slot, and their slots.
+  std::vector<uint64_t> bits;
+  std::vector<uint32_t> keyword_slots;
+  if (candidates) {
+    bits.assign((houses_.size() + 63) / 64, 0);
+    keyword_slots.reserve(candidates->size());
+    for (int64_t id : *candidates) {
+      uint32_t sl = slot(id);
+      if (sl == kNoSlot) continue;
+      bits[sl / 64] |= uint64_t{1} << (sl % 64);
+      keyword_slots.push_back(sl);
+    }
+    f.candidates = &bits;
+  }
+  // Every slot that may match, each once: the keyword's (those of the area)
+  // when fewer than the area's, else the area's, else all.
+  auto each_candidate = [&](auto&& fn) {
+    if (candidates && (!area || keyword_slots.size() < area->members.size())) {
+      for (uint32_t sl : keyword_slots)
+        if (!area || houses_[sl].area_id == *q.area_id) fn(sl);
+    } else if (area) {
+      for (uint32_t sl : area->members) fn(sl);
+    } else {
+      for (uint32_t sl = 0, n = static_cast<uint32_t>(houses_.size()); sl < n; ++sl) fn(sl);
+    }
+  };
+
+  if (!f.dated && !candidates && !f.priced) {
+    page.total = area ? area->listed : listed_;
   } else {
-    order = &all_[s];
+    each_candidate([&](uint32_t sl) { page.total += matches(sl, f); });
   }
   int64_t skip = (q.page - 1) * Houses::kPageSize;
-  for (uint32_t slot : *order) {
-    const IndexedHouse& h = houses_[slot];
-    if (!h.listed) continue;
-    if (candidates && !std::binary_search(candidates->begin(), candidates->end(), h.id)) continue;
-    if (dated) {
-      if (h.min_days > nights) continue;
-      if (h.max_days != 0 && h.max_days < nights) continue;
-      if (!free_nights(slot, from, to)) continue;
-    }
-    if (page.total >= skip && page.total < skip + Houses::kPageSize) page.ids.push_back(h.id);
-    ++page.total;
+  if (page.total <= skip) return page;
+  int64_t need = skip + std::min<int64_t>(page.total - skip, Houses::kPageSize);  // matches up to the page's end
+  auto add = [&](uint32_t sl, int64_t total) {
+    page.ids.push_back(houses_[sl].id);
+    if (f.dated) page.stay_totals.push_back(total >= 0 ? total : stay_total(sl, f.start_day, f.end_day));
+  };
+
+  if (price_sort) {
+    // (quote total, slot) of every match; the page is the first of them by
+    // total, then id DESC as every sort.
+    std::vector<std::pair<int64_t, uint32_t>> priced;
+    priced.reserve(static_cast<size_t>(page.total));
+    each_candidate([&](uint32_t sl) {
+      if (matches(sl, f)) priced.emplace_back(stay_total(sl, f.start_day, f.end_day), sl);
+    });
+    bool inc = q.sort == HouseSort::kPriceInc;
+    auto less = [&](const std::pair<int64_t, uint32_t>& a, const std::pair<int64_t, uint32_t>& b) {
+      if (a.first != b.first) return inc ? a.first < b.first : a.first > b.first;
+      return houses_[a.second].id > houses_[b.second].id;
+    };
+    std::partial_sort(priced.begin(), priced.begin() + need, priced.end(), less);
+    for (int64_t n = skip; n < need; ++n) add(priced[static_cast<size_t>(n)].second, priced[static_cast<size_t>(n)].first);
+    return page;
   }
+
+  // Walking the order passes about order.size() / total houses per match.
+  double walk = static_cast<double>(need) * static_cast<double>(order.size()) / static_cast<double>(page.total);
+  if (walk <= 4.0 * static_cast<double>(page.total) + 64) {
+    int64_t seen = 0;
+    for (uint32_t sl : order) {
+      if (!matches(sl, f)) continue;
+      if (seen >= skip) add(sl, -1);
+      if (++seen == need) break;
+    }
+    return page;
+  }
+  std::vector<uint32_t> found;
+  found.reserve(static_cast<size_t>(page.total));
+  each_candidate([&](uint32_t sl) {
+    if (matches(sl, f)) found.push_back(sl);
+  });
+  auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };
+  std::partial_sort(found.begin(), found.begin() + need, found.end(), less);
+  for (int64_t n = skip; n < need; ++n) add(found[static_cast<size_t>(n)], -1);
   return page;
 }
 

@@ -27,6 +27,7 @@
 #include "ihome/auth/key_rotation.h"
 #include "ihome/auth/real_name.h"
 #include "ihome/core/log.h"
+#include "ihome/media/image.h"
 #include "ihome/metrics/metrics.h"
 #include "ihome/pay/provider.h"
 #include "ihome/server/jobs.h"
@@ -202,6 +203,9 @@ int Master::run() {
   sigprocmask(SIG_BLOCK, &set, nullptr);
 
   log_info("ihomed started worker_processes=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
+  set_uploads_swept(true);  // by run_master, just now
+  while (live_workers() < worker_count(config_)) spawn(false);
+  set_uploads_swept(false);
   for (;;) {
     while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn(false);
     if (!jobs_running() && now_seconds() >= next_spawn_) spawn(true);
@@ -282,7 +286,7 @@ int open_listen_socket(const Config& config) {
   return fd;
 }
 
-int check_startup(const Config& config) {
+int check_startup(const Config& config, bool prebuild_index) {
   // One clear line for a database ihomed cannot use, before anything else.
   std::string problem = Db::startup_problem(config.db);
   if (!problem.empty()) {
@@ -297,9 +301,12 @@ int check_startup(const Config& config) {
     }
     Status migrated = migrate(**db);
     if (!migrated.ok()) return 1;
-    // The search index, once for every worker (shared copy-on-write).
-    if (Status built = LiveIndex::prebuild(**db); !built.ok())
-      log_warn("search index not prebuilt; each worker builds its own");
+    // The search index, once for every worker (shared copy-on-write); not
+    // for `ihomed --check`, which only checks (at 1M houses a build is seconds).
+    if (prebuild_index) {
+      if (Status built = LiveIndex::prebuild(**db); !built.ok())
+        log_warn("search index not prebuilt; each worker builds its own");
+    }
   }  // closed before fork: workers open their own connections
   if (std::string unfinished = unfinished_key_rotation(config.secret_key_file); !unfinished.empty()) {
     log_error("cannot start: " + unfinished);
@@ -328,7 +335,12 @@ int check_startup(const Config& config) {
 }
 
 int run_master(const std::string& config_path, Config config) {
-  if (int status = check_startup(config); status != 0) return status;
+  if (int status = check_startup(config, true); status != 0) return status;
+  // Upload temp files a killed worker left: swept here once, not by each
+  // of the first workers (a read of the whole media dir: ~1 s per million
+  // images); a worker started later (a respawn, a reload) sweeps itself.
+  if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
+    log_info("removed stale upload temp files count=" + std::to_string(swept));
   int fd = open_listen_socket(config);
   if (fd < 0) return 1;
   // Before the first fork, so every worker shares the same counters.

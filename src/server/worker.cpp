@@ -21,6 +21,7 @@ namespace ihome {
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
+bool g_uploads_swept = false;  // see set_uploads_swept
 
 void on_term(int) {
   g_stop = 1;
@@ -88,6 +89,8 @@ void serve(FCGX_Request& fcgi, Router& router, Context& ctx) {
 
 }  // namespace
 
+void set_uploads_swept(bool swept) { g_uploads_swept = swept; }
+
 int run_worker(int listen_fd, const Config& config, pid_t master_pid) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != master_pid) return 1;  // the master died before prctl
@@ -102,8 +105,10 @@ int run_worker(int listen_fd, const Config& config, pid_t master_pid) {
   }
   Router router = make_router(**ctx);
   // A worker killed while writing an upload leaves its temp file behind.
-  if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
-    log_info("removed stale upload temp files count=" + std::to_string(swept));
+  if (!g_uploads_swept) {
+    if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
+      log_info("removed stale upload temp files count=" + std::to_string(swept));
+  }
   // The search index is built before the first request, not during it.
   if (auto index = (*ctx)->search_index(); !index)
     log_warn("search index not built yet: " + std::string(index.error().text()));

@@ -45,7 +45,10 @@ Status Houses::update(int64_t house_id, int64_t user_id, const HouseChanges& c) 
       "room_count = COALESCE(?6, room_count), acreage = COALESCE(?7, acreage), "
       "unit = COALESCE(?8, unit), capacity = COALESCE(?9, capacity), beds = COALESCE(?10, beds), "
       "deposit = COALESCE(?11, deposit), min_days = COALESCE(?12, min_days), "
-      "max_days = COALESCE(?13, max_days), updated_at = datetime('now', 'localtime') WHERE id = ?1");
+      "max_days = COALESCE(?13, max_days), "
+      "weekend_price = CASE WHEN ?14 IS NULL THEN weekend_price ELSE NULLIF(?14, 0) END, "
+      "cleaning_fee = COALESCE(?15, cleaning_fee), weekly_discount = COALESCE(?16, weekly_discount), "
+      "monthly_discount = COALESCE(?17, monthly_discount), updated_at = datetime('now', 'localtime') WHERE id = ?1");
   if (!update) return update.take_error();
   update->bind(1, house_id);
   auto text = [&](int i, const std::optional<std::string>& v) {
@@ -68,6 +71,10 @@ Status Houses::update(int64_t house_id, int64_t user_id, const HouseChanges& c) 
   number(11, c.deposit);
   number(12, c.min_days);
   number(13, c.max_days);
+  number(14, c.weekend_price);
+  number(15, c.cleaning_fee);
+  number(16, c.weekly_discount);
+  number(17, c.monthly_discount);
   s = update->run();
   if (!s.ok()) return s;
 

@@ -20,6 +20,30 @@ namespace {
 // ?8: the unix time a stay's holding is judged at (holds_nights_sql).
 constexpr int kNowParam = 8;
 
+// A dated search's quote of the stay [?2, ?3) of ?4 nights, written out in
+// SQL as API.md "Pricing" says it (the reference that core/pricing.h, which
+// the availability index and booking use, must agree with): every night at
+// the base price, its Friday and Saturday nights (strftime %w 5 and 6) at
+// the weekend price instead when there is one, and the nights a date price
+// covers at that price instead (one seek of house_prices for a house
+// without any); the discount the monthly (>= 28 nights, when set) or weekly
+// (>= 7) percentage of the nights rounded half-up; plus the cleaning fee.
+constexpr const char* kStayNights =
+    "WITH RECURSIVE stay_nights(d) AS (SELECT ?2 UNION ALL SELECT date(d, '+1 day') FROM stay_nights "
+    "WHERE date(d, '+1 day') < ?3) ";
+#define STAY_WEEKEND "strftime('%w', n.d) IN ('5', '6')"
+#define STAY_NIGHTS_TOTAL                                                                                   \
+  "(?4 * h.price + CASE WHEN h.weekend_price IS NULL THEN 0 ELSE (h.weekend_price - h.price) * "            \
+  "(SELECT count(*) FROM stay_nights n WHERE " STAY_WEEKEND ") END + ifnull((SELECT sum(p.price - "        \
+  "CASE WHEN h.weekend_price IS NOT NULL AND " STAY_WEEKEND " THEN h.weekend_price ELSE h.price END) "      \
+  "FROM house_prices p JOIN stay_nights n ON n.d >= p.start_date AND n.d < p.end_date "                     \
+  "WHERE p.house_id = h.id AND p.start_date < ?3 AND p.end_date > ?2), 0))"
+constexpr const char* kStayTotal =
+    "(SELECT t + h.cleaning_fee - (t * (CASE WHEN ?4 >= 28 AND h.monthly_discount > 0 THEN h.monthly_discount "
+    "WHEN ?4 >= 7 THEN h.weekly_discount ELSE 0 END) + 50) / 100 FROM (SELECT " STAY_NIGHTS_TOTAL " AS t))";
+
+bool price_sort(HouseSort s) { return s == HouseSort::kPriceInc || s == HouseSort::kPriceDes; }
+
 Result<std::vector<HouseSummary>> summaries(Result<Stmt> stmt) {
   if (!stmt) return stmt.take_error();
   std::vector<HouseSummary> out;
@@ -50,10 +74,18 @@ std::string where_clause(const HouseSearch& q, bool for_list, bool walk_sort = f
          " AND o.start_date < ?3 AND o.end_date > ?2) ";
   }
   if (q.keyword) w += keyword_condition(*q.keyword, walk_sort);
+  // min_price/max_price: the base price, or a stay's average nightly price
+  // (its total against the bound times the nights, exactly).
+  std::string value = q.start_day ? kStayTotal : "h.price";
+  const char* per = q.start_day ? " * ?4 " : " ";
+  if (q.min_price) w += "AND " + value + " >= ?8" + per;
+  if (q.max_price) w += "AND " + value + " <= ?9" + per;
   return w;
 }
 
-const char* order_clause(HouseSort sort) {
+const char* order_clause(HouseSort sort, bool dated = false) {
+  if (dated && sort == HouseSort::kPriceInc) return "ORDER BY stay_total ASC, h.id DESC ";
+  if (dated && sort == HouseSort::kPriceDes) return "ORDER BY stay_total DESC, h.id DESC ";
   switch (sort) {
     case HouseSort::kBooking: return "ORDER BY h.order_count DESC, h.id DESC ";
     case HouseSort::kPriceInc: return "ORDER BY h.price ASC, h.id DESC ";
@@ -72,6 +104,8 @@ void bind_search(Stmt& s, const HouseSearch& q) {
     s.bind(kNowParam, unix_now());
   }
   if (q.keyword) bind_keyword(s, kKeywordParam, *q.keyword);
+  if (q.min_price) s.bind(8, *q.min_price);
+  if (q.max_price) s.bind(9, *q.max_price);
 }
 
 }  // namespace
@@ -113,12 +147,13 @@ Result<int64_t> Houses::create(const NewHouse& h) {
   if (!tx) return tx.take_error();
   auto insert = db_.prepare(
       "INSERT INTO houses (user_id, area_id, title, price, address, room_count, acreage, unit, "
-      "capacity, beds, deposit, min_days, max_days) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "capacity, beds, deposit, min_days, max_days, weekend_price, cleaning_fee, weekly_discount, monthly_discount) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULLIF(?14, 0), ?15, ?16, ?17)");
   if (!insert) return insert.take_error();
   insert->bind(1, h.user_id).bind(2, h.area_id).bind(3, h.title).bind(4, h.price).bind(5, h.address);
   insert->bind(6, h.room_count).bind(7, h.acreage).bind(8, h.unit).bind(9, h.capacity).bind(10, h.beds);
   insert->bind(11, h.deposit).bind(12, h.min_days).bind(13, h.max_days);
+  insert->bind(14, h.weekend_price).bind(15, h.cleaning_fee).bind(16, h.weekly_discount).bind(17, h.monthly_discount);
   Status s = insert->run();
   if (!s.ok()) return s.take_error();
   int64_t id = db_.last_insert_id();
@@ -195,7 +230,8 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   auto s = db_.prepare(
       "SELECT h.id, h.user_id, " CLOSED_AS_NAME ", u.avatar, h.title, h.price, h.address, h.room_count, "
       "h.acreage, h.unit, h.capacity, h.beds, h.deposit, h.min_days, h.max_days, h.order_count, h.status, "
-      "(SELECT count(*) FROM favorites f WHERE f.house_id = h.id) "
+      "(SELECT count(*) FROM favorites f WHERE f.house_id = h.id), "
+      "ifnull(h.weekend_price, 0), h.cleaning_fee, h.weekly_discount, h.monthly_discount "
       "FROM houses h JOIN users u ON u.id = h.user_id WHERE h.id = ?1");
   if (!s) return s.take_error();
   s->bind(1, house_id);
@@ -221,6 +257,10 @@ Result<std::optional<HouseDetail>> Houses::detail(int64_t house_id) {
   d.order_count = s->int64(15);
   d.status = s->text(16);
   d.favorite_count = s->int64(17);
+  d.weekend_price = s->int64(18);
+  d.cleaning_fee = s->int64(19);
+  d.weekly_discount = s->int64(20);
+  d.monthly_discount = s->int64(21);
 
   // The cover first (API.md "house/image/cover"), then upload order.
   auto images = db_.prepare(
@@ -275,7 +315,8 @@ Result<std::vector<HouseSummary>> Houses::by_ids(const std::vector<int64_t>& ids
 }
 
 Result<int64_t> Houses::count(const HouseSearch& q) {
-  auto count = db_.prepare("SELECT count(*) FROM houses h " + where_clause(q, false));
+  auto count = db_.prepare(std::string(q.start_day ? kStayNights : "") + "SELECT count(*) FROM houses h " +
+                           where_clause(q, false));
   if (!count) return count.take_error();
   bind_search(*count, q);
   auto row = count->step();
@@ -298,16 +339,22 @@ Result<HousePage> Houses::search(const HouseSearch& q, std::optional<int64_t> kn
   // house against the keyword's id set (stops after one page) instead of
   // sorting every match; a rare one: sort its few matches.  Not for
   // price-inc across all areas, where SQLite walks (price, id) badly.
+  bool dated = q.start_day.has_value();
   bool walk_sort = q.keyword && page.total >= kKeywordWalkMin &&
-                   (q.sort != HouseSort::kPriceInc || q.area_id.has_value());
-  auto list = db_.prepare(house_summary_select() + where_clause(q, true, walk_sort) + order_clause(q.sort) +
-                          "LIMIT ?5 OFFSET ?6");
+                   (q.sort != HouseSort::kPriceInc || q.area_id.has_value()) && !(dated && price_sort(q.sort));
+  // With dates every house carries its stay's total (an extra column).
+  std::string select = house_summary_select();
+  if (dated) select.replace(select.find(" FROM houses h "), 0, std::string(", ") + kStayTotal + " AS stay_total");
+  auto list = db_.prepare(std::string(dated ? kStayNights : "") + select + where_clause(q, true, walk_sort) +
+                          order_clause(q.sort, dated) + "LIMIT ?5 OFFSET ?6");
   if (!list) return list.take_error();
   bind_search(*list, q);
   list->bind(5, kPageSize).bind(6, (q.page - 1) * kPageSize);
-  auto houses = summaries(std::move(list));
-  if (!houses) return houses.take_error();
-  page.houses = std::move(*houses);
+  Status done = list->each([&](const Stmt& row) {
+    page.houses.push_back(read_house_summary(row));
+    if (dated) page.houses.back().stay_total = row.int64(11);
+  });
+  if (!done.ok()) return done.take_error();
   return page;
 }
 

@@ -5,6 +5,7 @@
 
 #include "ihome/core/date.h"
 #include "ihome/store/payments.h"
+#include "ihome/store/pricing.h"
 
 namespace ihome {
 
@@ -120,15 +121,21 @@ Result<Booked> Orders::create(const NewOrder& o, int64_t now) {
   if (!clash) return clash.take_error();
   if (*clash) return Error{Errno::kDataErr, "所选日期已被预订", 200, 0};
 
+  // The quote is computed and frozen inside this transaction: amount is its
+  // total, and the order keeps its breakdown (API.md "Pricing").
+  auto pricing = load_house_pricing(db_, o.house_id);
+  if (!pricing) return pricing.take_error();
+  if (!*pricing) return Error{Errno::kNoData, "房屋不存在", 200, 0};
+  Quote q = quote((*pricing)->terms, (*pricing)->dates, o.start_day, o.end_day);
   auto insert = db_.prepare(
-      "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, quote) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!insert) return insert.take_error();
   insert->bind(1, o.user_id).bind(2, o.house_id).bind(3, start).bind(4, end).bind(5, nights);
-  insert->bind(6, price).bind(7, nights * price);
+  insert->bind(6, price).bind(7, q.total).bind(8, quote_record(q));
   Status s = insert->run();
   if (!s.ok()) return s.take_error();
-  Booked booked{db_.last_insert_id(), nights * price};
+  Booked booked{db_.last_insert_id(), q.total};
   s = tx->commit();
   if (!s.ok()) return s.take_error();
   return booked;

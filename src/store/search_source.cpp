@@ -11,7 +11,8 @@ namespace ihome {
 namespace {
 
 constexpr const char* kHouseColumns =
-    "SELECT id, area_id, price, order_count, min_days, max_days, status = 'online' FROM houses ";
+    "SELECT id, area_id, price, order_count, min_days, max_days, status = 'online', "
+    "ifnull(weekend_price, 0), cleaning_fee, weekly_discount, monthly_discount FROM houses ";
 
 IndexedHouse read_house(const Stmt& s) {
   IndexedHouse h;
@@ -22,7 +23,18 @@ IndexedHouse read_house(const Stmt& s) {
   h.min_days = s.int64(4);
   h.max_days = s.int64(5);
   h.listed = s.int64(6) != 0;  // offline houses stay out of searches (API.md house/status)
+  h.weekend_price = s.int64(7);
+  h.cleaning_fee = s.int64(8);
+  h.weekly_discount = s.int64(9);
+  h.monthly_discount = s.int64(10);
   return h;
+}
+
+std::optional<DatePrice> read_date_price(const Stmt& s, int col) {
+  auto start = parse_date(s.text(col));
+  auto end = parse_date(s.text(col + 1));
+  if (!start || !end) return std::nullopt;
+  return DatePrice{*start, *end, s.int64(col + 2)};
 }
 
 // Columns start_date, end_date, then pay_by when the order waits for its payment.
@@ -68,9 +80,23 @@ Status SearchSource::each_house(
   auto more = stays->step();
   if (!more) return more.take_error();
   bool have_stay = *more;
+  auto prices = db_.prepare(
+      "SELECT house_id, start_date, end_date, price FROM house_prices WHERE end_date > ?1 "
+      "ORDER BY house_id, start_date");
+  if (!prices) return prices.take_error();
+  prices->bind(1, format_date(base_day));
+  auto more_prices = prices->step();
+  if (!more_prices) return more_prices.take_error();
+  bool have_price = *more_prices;
   std::vector<BusyStay> held;
   return houses->each([&](const Stmt& row) {
     IndexedHouse h = read_house(row);
+    while (have_price && prices->int64(0) <= h.id) {
+      if (prices->int64(0) == h.id)
+        if (auto p = read_date_price(*prices, 1)) h.dates.push_back(*p);
+      auto next = prices->step();
+      have_price = next && *next;
+    }
     held.clear();
     while (have_stay && stays->int64(0) <= h.id) {
       if (stays->int64(0) == h.id)
@@ -102,7 +128,16 @@ Result<std::optional<IndexedHouse>> SearchSource::house(int64_t id, int64_t base
     if (auto stay = read_stay(r, 0)) stays.push_back(*stay);
   });
   if (!done.ok()) return done.take_error();
-  return std::optional<IndexedHouse>(h);
+  auto p = db_.prepare(
+      "SELECT start_date, end_date, price FROM house_prices WHERE house_id = ?1 AND end_date > ?2 "
+      "ORDER BY start_date");
+  if (!p) return p.take_error();
+  p->bind(1, id).bind(2, format_date(base_day));
+  done = p->each([&](const Stmt& r) {
+    if (auto price = read_date_price(r, 0)) h.dates.push_back(*price);
+  });
+  if (!done.ok()) return done.take_error();
+  return std::optional<IndexedHouse>(std::move(h));
 }
 
 }  // namespace ihome

@@ -13,7 +13,7 @@ import sqlite3
 import unittest
 
 import harness
-from guests import day
+from guests import day, end_stay
 from harness import ApiTestCase, make_png, multipart, new_id_card, new_mobile, wrong_digits
 
 STACK = None
@@ -325,11 +325,12 @@ class CloseAccount(AccountCase):
         self.assertJsonAnswer(self.close(guest), 200, 4004, "guest with WAIT_ACCEPT")
         self.assertJsonAnswer(self.close(landlord), 200, 4004, "landlord with WAIT_ACCEPT")
         self.assertOk(landlord.post("/api/order/accept", {"order_id": oid}))
-        self.assertJsonAnswer(self.close(guest), 200, 4004, "guest with WAIT_COMMENT")
-        self.assertJsonAnswer(self.close(landlord), 200, 4004, "landlord with WAIT_COMMENT")
+        self.assertJsonAnswer(self.close(guest), 200, 4004, "guest with a PAID stay ahead")
+        self.assertJsonAnswer(self.close(landlord), 200, 4004, "landlord with a PAID stay ahead")
         self.assertOk(guest.check_login())
         self.assertEqual(self.st.db_query("SELECT mobile FROM users WHERE id = ?", (guest.user_id,))[0][0],
                          guest.mobile)
+        end_stay(self.st, oid)  # the stay is over: WAIT_COMMENT holds nobody's account
         self.assertOk(guest.post("/api/order/comment", {"order_id": oid, "comment": "很好"}))
         self.assertOk(self.close(guest), "COMPLETE orders do not hold the account")
 
@@ -363,6 +364,7 @@ class CloseAccount(AccountCase):
         hid = self.house(landlord)
         oid = self.book(guest, hid, 40)
         self.assertOk(landlord.post("/api/order/accept", {"order_id": oid}))
+        end_stay(self.st, oid)
         self.assertOk(guest.post("/api/order/comment", {"order_id": oid, "comment": "干净整洁"}))
         own = self.house(guest, title="注销者自己的房")
         viewer = self.user()
@@ -448,6 +450,7 @@ class CloseAccount(AccountCase):
         other = self.house(landlord)
         oid = self.book(guest, other, 50)
         self.assertOk(landlord.post("/api/order/accept", {"order_id": oid}))
+        end_stay(self.st, oid)
         self.assertOk(guest.post("/api/order/comment", {"order_id": oid, "comment": "不错"}))
         self.assertOk(guest.post("/api/user/favorites", {"house_id": other}))
         own = self.house(guest, title="日历要停的房")

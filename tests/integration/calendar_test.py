@@ -49,7 +49,8 @@ class Shape(CalendarCase):
         hid = make_house(self.owner, min_days=2, max_days=14)
         data = self.calendar(harness.Client(STACK), house_id=hid)
         self.assertEqual(data, {"house_id": hid, "from": day(0), "days": 90, "min_days": 2,
-                                "max_days": 14, "booked": []})
+                                "max_days": 14, "booked": [],
+                                "prices": {day(i): "199.00" for i in range(90)}})  # API.md Pricing
 
     def test_public_without_login_and_max_days_0_means_no_limit(self):
         hid = make_house(self.owner)
@@ -255,7 +256,9 @@ class MemcachedStopped(ApiTestCase):
         self.assertOk(r)
         self.assertEqual(r.json["data"], {"house_id": self.hid, "from": "2028-02-27", "days": 4,
                                           "min_days": 1, "max_days": 9,
-                                          "booked": ["2028-02-28", "2028-02-29"]})
+                                          "booked": ["2028-02-28", "2028-02-29"],
+                                          "prices": {d: "199.00" for d in ("2028-02-27", "2028-02-28",
+                                                                           "2028-02-29", "2028-03-01")}})
         r = harness.Client(self.st).get("/api/house/calendar", {"house_id": UNKNOWN_ID})
         self.assertJsonAnswer(r, 200, 4002)
 

@@ -32,7 +32,7 @@ PICTURES_DIR = os.path.join(harness.REPO, "bench", "images")
 MEDIA_NAME = re.compile(r"^[A-Za-z0-9_-]{43}\.jpg$")  # store_media_file's names
 GENERATED = "gendata_"
 PASSWORD = "ihome-demo-pass"
-ACTIVE = ("WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE")
+ACTIVE = ("WAIT_ACCEPT", "PAID", "WAIT_COMMENT", "COMPLETE")
 GEN_TIMEOUT = 300
 
 HOUSES, USERS, ORDERS = 2000, 100, 6000
@@ -194,7 +194,7 @@ class GeneratedDataTest(Case):
             "SELECT a.id, b.id FROM orders a JOIN orders b "
             "ON b.house_id = a.house_id AND b.id <> a.id "
             "AND a.start_date < b.end_date AND b.start_date < a.end_date "
-            "WHERE a.status IN (?, ?, ?) AND b.status IN (?, ?, ?) LIMIT 5", *(ACTIVE + ACTIVE))
+            "WHERE a.status IN (?, ?, ?, ?) AND b.status IN (?, ?, ?, ?) LIMIT 5", *(ACTIVE + ACTIVE))
         self.assertEqual(overlaps, [])
 
     def test_order_count_is_the_number_of_complete_orders(self):
@@ -238,6 +238,12 @@ class GeneratedDataTest(Case):
                                 today), 0)
         self.assertEqual(self.q("SELECT count(*) FROM orders WHERE status = 'WAIT_ACCEPT' "
                                 "AND start_date < ?", today), 0)
+        # Paid stays (at the door: no payments rows) are ahead or under way; ended ones wait
+        # for their review; each earns its amount, the others nothing (orders.earned).
+        self.assertEqual(self.q("SELECT count(*) FROM orders WHERE status = 'PAID' AND end_date <= ?",
+                                today), 0)
+        self.assertEqual(self.q("SELECT count(*) FROM orders WHERE earned <> CASE WHEN status IN "
+                                "('PAID', 'WAIT_COMMENT', 'COMPLETE') THEN amount ELSE 0 END"), 0)
         # Booked before the stay and after the house appeared; nothing in the future.
         now = self.q("SELECT datetime('now', 'localtime')")
         self.assertEqual(self.q("SELECT count(*) FROM orders o JOIN houses h ON h.id = o.house_id "
@@ -484,7 +490,7 @@ class OptionsTest(Case):
             self.assertEqual(scalar(
                 conn, "SELECT count(*) FROM orders a JOIN orders b ON b.house_id = a.house_id "
                       "AND b.id <> a.id AND a.start_date < b.end_date AND b.start_date < a.end_date "
-                      "WHERE a.status IN (?, ?, ?) AND b.status IN (?, ?, ?)", *(ACTIVE + ACTIVE)), 0)
+                      "WHERE a.status IN (?, ?, ?, ?) AND b.status IN (?, ?, ?, ?)", *(ACTIVE + ACTIVE)), 0)
             self.assertEqual(scalar(conn, "SELECT count(*) FROM orders o JOIN houses h "
                                           "ON h.id = o.house_id WHERE o.user_id = h.user_id "
                                           "OR o.days < h.min_days"), 0)

@@ -32,6 +32,8 @@ import urllib.parse
 import uuid
 import zlib
 
+import openapi  # noqa: E402  (docs/openapi.yaml: the schema every JSON answer is checked against)
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STACK_SCRIPT = os.path.join(REPO, "scripts", "ihome-stack")
 START_TIMEOUT = float(os.environ.get("IHOME_TEST_START_TIMEOUT", "30"))
@@ -150,6 +152,7 @@ class Stack:
         self.port = free_port()
         self.log_path = os.path.join(self.tmp, "stack.log")
         env = dict(os.environ)
+        env["DEMO"] = "0"  # the tests' stacks start empty, whatever the caller's shell says
         env.update(self.extra_env)
         env["PORT"] = str(self.port)
         env["VAR"] = self.var
@@ -455,6 +458,8 @@ class Client:
         self.port = parts.port
         self.cookies = {}
         self.last = None
+        # Every JSON answer of an /api/ URL must match docs/openapi.yaml (openapi.py).
+        self.check_schema = True
 
     # -- raw ---------------------------------------------------------------------------
     def request(self, method, path, body=None, headers=None, cookies=True, update_jar=True):
@@ -482,6 +487,8 @@ class Client:
                 else:
                     self.cookies[c["name"]] = c["value"]
         self.last = resp
+        if self.check_schema:
+            openapi.check_answer(method, path, resp.status, resp.content_type, resp.body, resp.json)
         return resp
 
     def get(self, path, params=None, headers=None, **kw):

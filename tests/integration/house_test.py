@@ -64,6 +64,7 @@ INFO_KEYS = {"hid", "user_id", "user_name", "user_avatar", "title", "price", "ad
              "room_count", "acreage", "unit", "capacity", "beds", "deposit", "min_days",
              "max_days", "order_count", "images", "facilities", "comments", "status"}
 INFO_KEYS |= {"favorite_count"}   # API.md Favourites (tests/integration/favorites_test.py)
+INFO_KEYS |= {"weekend_price", "cleaning_fee", "weekly_discount", "monthly_discount"}  # API.md Pricing
 
 
 # ----- test files (harness.make_png) -----------------------------------------------------
@@ -264,7 +265,9 @@ class NewHouseBasics(HouseCase):
                     "address": "东城区东四北大街1号", "room_count": 2, "acreage": 80,
                     "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "deposit": "500.00",
                     "min_days": 2, "max_days": 30, "order_count": 0, "status": "online", "images": [],
-                    "facilities": [1, 2, 3], "comments": [], "favorite_count": 0}
+                    "facilities": [1, 2, 3], "comments": [], "favorite_count": 0,
+                    "weekend_price": "", "cleaning_fee": "0.00", "weekly_discount": 0,
+                    "monthly_discount": 0}
         self.assertEqual(house, expected)
         self.assertEqual(tuple(self.row(hid, "user_id, area_id, price, deposit, index_image")),
                          (owner.user_id, AREA_DEFAULT, 29850, 50000, None))
@@ -720,6 +723,7 @@ class HouseInfo(HouseCase):
             "acreage": 160, "unit": "四室两厅", "capacity": 8, "beds": "双人床4张",
             "deposit": "88.80", "min_days": 2, "max_days": 30, "order_count": 2,
             "status": "online", "images": urls, "facilities": [1, 5, 24],
+            "weekend_price": "", "cleaning_fee": "0.00", "weekly_discount": 0, "monthly_discount": 0,
             "comments": [
                 {"user_name": g2.mobile, "ctime": "2026-01-03 10:30:00", "comment": "胡同里很安静"},
                 {"user_name": g1.mobile, "ctime": "2026-01-02 09:00:00", "comment": "住得很舒服"},

@@ -194,6 +194,7 @@ class Name(ProfileCase):
         r = guests.book(guest, hid, guests.day(30), guests.day(31))
         self.assertEqual(r.errno, 0, r)
         self.assertEqual(landlord.post("/api/order/accept", {"order_id": r.json["order_id"]}).errno, 0)
+        guests.end_stay(STACK, r.json["order_id"])  # reviewed from the check-out day
         self.assertEqual(guest.post("/api/order/comment", {"order_id": r.json["order_id"],
                                                            "comment": "很好"}).errno, 0)
         comments = lambda: [c["user_name"] for c in  # noqa: E731 (logged in: never micro-cached)

@@ -12,17 +12,21 @@ import unittest
 IHOMED = os.path.abspath(os.environ.get("IHOMED", "build/ihomed"))
 
 
-def children(pid):
+def children(pid, comm="ihomed"):
+    """The live (not zombie) children of `pid` named `comm`: the FastCGI workers by default;
+    "ihomed-jobs" for the job process (src/server/jobs.cpp)."""
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open("/proc/%s/stat" % entry) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, tail = f.read().rsplit(")", 1)
         except OSError:
             continue
-        if int(fields[1]) == pid and fields[0] != "Z":
+        fields = tail.split()
+        name = head.split("(", 1)[1] if "(" in head else ""
+        if int(fields[1]) == pid and fields[0] != "Z" and name == comm:
             out.append(int(entry))
     return sorted(out)
 
@@ -66,6 +70,16 @@ class Master(unittest.TestCase):
                                      stderr=open(os.path.join(self.dir, "log"), "w"))
         self.assertTrue(wait_for(lambda: os.path.exists(self.sock) and len(children(self.proc.pid)) == 2),
                         "ihomed did not start two workers")
+
+    def test_one_job_process_beside_the_workers_respawned_when_killed(self):
+        self.start()
+        self.assertTrue(wait_for(lambda: len(children(self.proc.pid, "ihomed-jobs")) == 1),
+                        "no ihomed-jobs process")
+        jobs = children(self.proc.pid, "ihomed-jobs")[0]
+        os.kill(jobs, signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: children(self.proc.pid, "ihomed-jobs") not in ([], [jobs]), 15),
+                        "the job process was not respawned")
+        self.assertEqual(len(children(self.proc.pid)), 2, "the workers are untouched")
 
     def test_sigint_stops_the_master_even_when_started_with_sigint_ignored(self):
         # A shell starts background jobs (make run's) with SIGINT ignored;

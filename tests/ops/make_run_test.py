@@ -1,13 +1,22 @@
 """`make run` as README tells it (the guide's first command): the whole stack in the foreground on
 PORT with its data under VAR, stopped whole by SIGTERM sent to make alone — as `kill <pid of
 make>` or a supervisor that signals only the process it started does — and by SIGINT to the
-process group, as Ctrl-C in a terminal does.  Nothing it started outlives it."""
+process group, as Ctrl-C in a terminal does.  Nothing it started outlives it.
 
+A new VAR gets the demo set (scripts/ihome-demo): about 60 houses with pictures over several
+districts, a real-name verified landlord and a guest with past (reviewed) and upcoming stays
+and favourites, whose logins `make run` prints and which log in; `DEMO=0 make run` starts
+empty, and so does a VAR that already has a database."""
+
+import datetime
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import unittest
 import urllib.request
+from contextlib import closing
 
 from opslib import IHOMED, REPO, harness, mkdtemp, wait_for
 
@@ -47,11 +56,13 @@ class MakeRun(unittest.TestCase):
                 pass
         subprocess.run(["rm", "-rf", self.var])
 
-    def start(self):
+    def start(self, **extra_env):
         env = dict(os.environ, PORT=str(self.port), VAR=self.var)
+        env.pop("DEMO", None)
+        env.update(extra_env)
         # The binary under test (IHOMED, say build-asan/ihomed) through make's own BUILD.
         build = os.path.relpath(os.path.dirname(IHOMED), REPO)
-        self.log = open(os.path.join(self.var, "make-run.log"), "w")
+        self.log = open(os.path.join(self.var, "make-run.log"), "a")
         self.proc = subprocess.Popen(["make", "-s", "--no-print-directory", "BUILD=" + build, "run"],
                                      cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -70,6 +81,10 @@ class MakeRun(unittest.TestCase):
         kinds = " ".join(cmd for _pid, cmd in started_from(self.var))
         for name in ("memcached", "nginx", "ihomed"):
             self.assertIn(name, kinds)
+
+    def whole_log(self):
+        with open(os.path.join(self.var, "make-run.log"), errors="replace") as f:
+            return f.read()
 
     def tail(self):
         try:
@@ -92,6 +107,67 @@ class MakeRun(unittest.TestCase):
         self.start()
         os.killpg(self.proc.pid, signal.SIGINT)
         self.assertAllStopped()
+
+    # -- the demo set ------------------------------------------------------------------
+    def db(self, sql, params=()):
+        with closing(sqlite3.connect(os.path.join(self.var, "ihome.db"), timeout=10)) as con:
+            return con.execute(sql, params).fetchall()
+
+    def logins(self):
+        self.assertTrue(wait_for(lambda: "demo logins" in self.tail() and "guest" in self.tail(), 60),
+                        self.tail())
+        found = re.findall(r"(landlord|guest) \(.*\):\s+(1[3-9][0-9]{9}) / (\S+)", self.tail())
+        self.assertEqual([f[0] for f in found[:2]], ["landlord", "guest"], self.tail())
+        return {role: (mobile, password) for role, mobile, password in found[:2]}
+
+    def test_new_var_gets_the_demo_set_and_its_logins(self):
+        self.start()
+        logins = self.logins()
+        self.assertIn("http://127.0.0.1:%d" % self.port, self.tail())
+        (houses,), = self.db("SELECT count(*) FROM houses")
+        self.assertTrue(50 <= houses <= 80, houses)
+        (areas,), = self.db("SELECT count(DISTINCT area_id) FROM houses")
+        self.assertGreaterEqual(areas, 5)
+        (bare,), = self.db("SELECT count(*) FROM houses WHERE index_image IS NULL")
+        self.assertEqual(bare, 0)
+        (reviews,), = self.db("SELECT count(*) FROM orders WHERE status = 'COMPLETE' AND comment <> ''")
+        self.assertGreater(reviews, 5)
+
+        site = "http://127.0.0.1:%d" % self.port
+        landlord = harness.Client(site)
+        self.assertEqual(landlord.login(*logins["landlord"]).errno, 0)
+        profile = landlord.get("/api/profile").json
+        self.assertTrue(profile["real_name_verified"], profile)
+        mine = landlord.get("/api/house/my").json["data"]["houses"]
+        self.assertGreaterEqual(len(mine), 3)
+        image = landlord.get(mine[0]["img_url"])
+        self.assertEqual(image.status, 200)
+        self.assertEqual(image.content_type, "image/jpeg")
+
+        guest = harness.Client(site)
+        self.assertEqual(guest.login(*logins["guest"]).errno, 0)
+        today = datetime.date.today().isoformat()
+        orders = guest.get("/api/order/my?role=custom").json["data"]["orders"]
+        self.assertTrue(any(o["end_date"] <= today and o["status"] == "COMPLETE" for o in orders), orders)
+        self.assertTrue(any(o["start_date"] > today and o["status"] not in ("REJECTED", "CANCELED", "EXPIRED")
+                            for o in orders), orders)
+        self.assertGreater(len(guest.get("/api/user/favorites/ids").json["data"]["house_ids"]), 0)
+        self.assertNotEqual(guest.get("/api/profile").json["username"], logins["guest"][0])
+
+        # A second start keeps the data as it is and prints the logins again.
+        os.kill(self.proc.pid, signal.SIGTERM)
+        self.assertAllStopped()
+        self.start()
+        self.assertTrue(wait_for(lambda: self.whole_log().count("demo logins") == 2, 30), self.tail())
+        (again,), = self.db("SELECT count(*) FROM houses")
+        self.assertEqual(again, houses)
+
+    def test_demo_0_starts_empty(self):
+        self.start(DEMO="0")
+        (houses,), = self.db("SELECT count(*) FROM houses")
+        (users,), = self.db("SELECT count(*) FROM users")
+        self.assertEqual((houses, users), (0, 0))
+        self.assertNotIn("demo logins", self.tail())
 
 
 if __name__ == "__main__":

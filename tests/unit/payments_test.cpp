@@ -194,3 +194,50 @@ TEST_CASE("payments: the job stores expiries and check-outs, once") {
   CHECK(f.status(paid) == "WAIT_COMMENT");
   CHECK(*p.store_time_moves(kNow + 10, *parse_date("2030-03-03")) == 0);
 }
+
+TEST_CASE("migration 010: a second-release database keeps its data; future WAIT_COMMENT stays become PAID") {
+  std::string tmpl = "/tmp/ihome-migrate010-XXXXXX";
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  std::string path = tmpl + "/old.db";
+  {
+    auto opened = Db::open(path, 1000);
+    REQUIRE(opened.ok());
+    Db& db = **opened;
+    for (size_t i = 0; i < kMigrationCount && kMigrations[i].version <= 9; ++i) {
+      test::exec(db, std::string("BEGIN; ") + kMigrations[i].sql + "; PRAGMA user_version = " +
+                         std::to_string(kMigrations[i].version) + "; COMMIT;");
+    }
+    REQUIRE(test::scalar(db, "PRAGMA user_version") == 9);
+    test::exec(db,
+               "INSERT INTO users (id, mobile, name, password_hash) VALUES (1, '13800000001', 'a', 'h'), "
+               "(2, '13800000002', 'b', 'h');"
+               "INSERT INTO houses (id, user_id, area_id, title, price, address, room_count, acreage, capacity) "
+               "VALUES (1, 1, 1, 'A', 10000, 'x', 1, 10, 1);"
+               "INSERT INTO orders (id, user_id, house_id, start_date, end_date, days, price, amount, status, comment) "
+               "VALUES (1, 2, 1, '2020-01-01', '2020-01-03', 2, 10000, 20000, 'COMPLETE', 'ok'), "
+               "(2, 2, 1, '2020-02-01', '2020-02-03', 2, 10000, 20000, 'WAIT_COMMENT', NULL), "
+               "(3, 2, 1, '2099-01-01', '2099-01-03', 2, 10000, 20000, 'WAIT_COMMENT', NULL), "
+               "(4, 2, 1, '2099-02-01', '2099-02-03', 2, 10000, 20000, 'WAIT_ACCEPT', NULL), "
+               "(5, 2, 1, '2099-03-01', '2099-03-03', 2, 10000, 20000, 'CANCELED', NULL);");
+    REQUIRE(migrate(db).ok());
+    CHECK(test::scalar(db, "PRAGMA user_version") >= 10);
+    auto status = [&](int id) {
+      auto s = db.prepare("SELECT status || ':' || earned FROM orders WHERE id = " + std::to_string(id));
+      REQUIRE(s.ok());
+      REQUIRE(*s->step());
+      return s->text(0);
+    };
+    CHECK(status(1) == "COMPLETE:20000");
+    CHECK(status(2) == "WAIT_COMMENT:20000");  // ended: may be reviewed
+    CHECK(status(3) == "PAID:20000");          // ahead: an upcoming paid stay
+    CHECK(status(4) == "WAIT_ACCEPT:0");
+    CHECK(status(5) == "CANCELED:0");
+    CHECK(test::scalar(db, "SELECT count(*) FROM orders WHERE comment = 'ok'") == 1);
+    // The triggers of the read path came back with the table.
+    int64_t before = test::scalar(db, "SELECT max(seq) FROM search_changes");
+    test::exec(db, "UPDATE orders SET status = 'CANCELED' WHERE id = 4");
+    CHECK(test::scalar(db, "SELECT max(seq) FROM search_changes") == before + 1);
+    CHECK(test::scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'") >= 7);
+  }
+  (void)std::system(("rm -rf '" + tmpl + "'").c_str());
+}

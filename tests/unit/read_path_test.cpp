@@ -7,11 +7,14 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <string>
 
 #include "ihome/core/date.h"
+#include "ihome/core/pricing.h"
 #include "ihome/core/text.h"
 #include "ihome/search/live_index.h"
 #include "ihome/store/db.h"
@@ -221,12 +224,29 @@ TEST_CASE("generations: values never repeat, and going back (a restore) moves th
 
 // ---------------------------------------------------------------- index
 
+namespace {
+// An indexed house of the fields the tests below set (the rest, e.g. the
+// pricing of API.md "Pricing", at their defaults).
+IndexedHouse indexed(int64_t id, int64_t area, int64_t price, int64_t order_count, int64_t min_days,
+                     int64_t max_days, bool listed) {
+  IndexedHouse h;
+  h.id = id;
+  h.area_id = area;
+  h.price = price;
+  h.order_count = order_count;
+  h.min_days = min_days;
+  h.max_days = max_days;
+  h.listed = listed;
+  return h;
+}
+}  // namespace
+
 TEST_CASE("index: sorts, areas, nights and min/max days") {
   AvailabilityIndex index(1000);
-  index.upsert({1, 1, 300, 5, 1, 0, true}, {});
-  index.upsert({2, 1, 100, 5, 2, 3, true}, {{1002, 1004}});
-  index.upsert({3, 2, 300, 9, 1, 0, true}, {{990, 1001}});
-  index.upsert({4, 1, 200, 0, 1, 0, false}, {});  // not listed
+  index.upsert(indexed(1, 1, 300, 5, 1, 0, true), {});
+  index.upsert(indexed(2, 1, 100, 5, 2, 3, true), {{1002, 1004}});
+  index.upsert(indexed(3, 2, 300, 9, 1, 0, true), {{990, 1001}});
+  index.upsert(indexed(4, 1, 200, 0, 1, 0, false), {});  // not listed
   HouseSearch q;
   auto page = index.query(q);
   REQUIRE(page);
@@ -260,7 +280,7 @@ TEST_CASE("index: sorts, areas, nights and min/max days") {
   q.end_day = *q.end_day + 1;
   CHECK_FALSE(index.query(q));
 
-  index.upsert({1, 2, 50, 5, 1, 0, true}, {});  // moved area and price
+  index.upsert(indexed(1, 2, 50, 5, 1, 0, true), {});  // moved area and price
   index.erase(3);
   HouseSearch all;
   all.sort = HouseSort::kPriceInc;
@@ -270,23 +290,23 @@ TEST_CASE("index: sorts, areas, nights and min/max days") {
   std::vector<int64_t> only{2};
   all.area_id.reset();
   CHECK(index.query(all, &only)->ids == std::vector<int64_t>{2});
-  index.upsert({5, 2, 10, 0, 1, 0, true}, {});  // reuses the freed slot
+  index.upsert(indexed(5, 2, 10, 0, 1, 0, true), {});  // reuses the freed slot
   CHECK(index.size() == 4);
   CHECK(index.query(all)->ids == std::vector<int64_t>{5, 1, 2});
 }
 
 TEST_CASE("index: an id too large to index sends every search to SQL") {
   AvailabilityIndex index(0);
-  index.upsert({1, 1, 100, 0, 1, 0, true}, {});
+  index.upsert(indexed(1, 1, 100, 0, 1, 0, true), {});
   CHECK(index.query(HouseSearch{}));
-  index.upsert({AvailabilityIndex::kMaxId + 1, 1, 100, 0, 1, 0, true}, {});
+  index.upsert(indexed(AvailabilityIndex::kMaxId + 1, 1, 100, 0, 1, 0, true), {});
   CHECK_FALSE(index.contains(AvailabilityIndex::kMaxId + 1));
   CHECK_FALSE(index.query(HouseSearch{}));
 }
 
 TEST_CASE("index: a page is 10 houses; the total counts every match") {
   AvailabilityIndex index(0);
-  for (int64_t id = 1; id <= 25; ++id) index.upsert({id, 1, 100, 0, 1, 0, true}, {});
+  for (int64_t id = 1; id <= 25; ++id) index.upsert(indexed(id, 1, 100, 0, 1, 0, true), {});
   HouseSearch q;
   q.page = 3;
   auto page = index.query(q);
@@ -297,22 +317,65 @@ TEST_CASE("index: a page is 10 houses; the total counts every match") {
   CHECK(index.query(q)->ids.empty());
 }
 
+TEST_CASE("index: a few keyword matches among many houses, by every sort and page") {
+  // Few matches in a long order: the index sorts the matches instead of
+  // walking the order; many matches: it walks.  Both answer the same.
+  AvailabilityIndex index(0);
+  for (int64_t id = 1; id <= 3000; ++id) index.upsert(indexed(id, 1 + id % 3, 100 * (id % 7), id % 5, 1, 0, true), {});
+  index.end_bulk();
+  std::vector<int64_t> rare{7, 700, 1400, 2100, 2800};
+  std::vector<int64_t> many;
+  for (int64_t id = 2; id <= 3000; id += 2) many.push_back(id);
+  for (const std::vector<int64_t>* ids : {&rare, &many}) {
+    for (int sort = 0; sort < 4; ++sort) {
+      for (int64_t page = 1; page <= 3; ++page) {
+        HouseSearch q;
+        q.sort = static_cast<HouseSort>(sort);
+        q.page = page;
+        // What the order says: every house by the sort, keep the matches.
+        HouseSearch all = q;
+        all.page = 1;
+        std::vector<int64_t> want;
+        for (int64_t p = 1; p <= 300; ++p) {
+          all.page = p;
+          auto ordered = index.query(all);
+          REQUIRE(ordered);
+          for (int64_t id : ordered->ids)
+            if (std::binary_search(ids->begin(), ids->end(), id)) want.push_back(id);
+        }
+        auto got = index.query(q, ids);
+        REQUIRE(got);
+        CHECK(got->total == static_cast<int64_t>(ids->size()));
+        auto from = std::min<size_t>(want.size(), static_cast<size_t>((page - 1) * 10));
+        auto to = std::min<size_t>(want.size(), from + 10);
+        CHECK(got->ids == std::vector<int64_t>(want.begin() + static_cast<std::ptrdiff_t>(from),
+                                               want.begin() + static_cast<std::ptrdiff_t>(to)));
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- differential
 
 namespace {
+
+void set_prices(Db& db, int64_t h, int64_t from, int64_t nights, int64_t price);
+template <typename Pick>
+void set_terms(Db& db, int64_t h, Pick& pick);
 
 struct Differential {
   Db& db;
   LiveIndex& live;
   std::mt19937_64& rng;
   int64_t base;
-  int checked = 0, via_index = 0, keyworded = 0;
+  int64_t areas = 7;  // area ids asked: 1..areas
+  int checked = 0, via_index = 0, keyworded = 0, priced = 0, price_sorted = 0;
 
   int64_t pick(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); }
 
   HouseSearch random_query() {
     HouseSearch q;
-    if (pick(0, 3) != 0) q.area_id = pick(1, 7);  // area 7 has no houses
+    if (pick(0, 3) != 0) q.area_id = pick(1, areas);  // area 7 has no houses in generate()
     if (pick(0, 4) != 0) {
       q.start_day = base + pick(-6, AvailabilityIndex::kHorizonDays + 4);
       q.end_day = *q.start_day + pick(1, 12);
@@ -324,6 +387,10 @@ struct Differential {
       q.keyword = Keyword{text, *utf8_length(text)};
       if (pick(0, 1)) q.page = pick(1, 3);
     }
+    // Prices (API.md "Pricing"): bounds a night around the generated prices.
+    if (pick(0, 3) == 0) q.min_price = pick(0, 12) * 1000 + (pick(0, 1) ? 0 : pick(0, 999));
+    if (pick(0, 3) == 0) q.max_price = q.min_price.value_or(0) + pick(0, 14) * 1000;
+    if ((q.min_price || q.max_price) && pick(0, 1)) q.page = pick(1, 3);
     return q;
   }
 
@@ -334,8 +401,12 @@ struct Differential {
       HouseSearch q = random_query();
       auto sql = houses.search(q);
       REQUIRE(sql.ok());
-      std::vector<int64_t> want;
-      for (const HouseSummary& h : sql->houses) want.push_back(h.id);
+      std::vector<int64_t> want, want_totals;
+      for (const HouseSummary& h : sql->houses) {
+        want.push_back(h.id);
+        CHECK(h.stay_total.has_value() == q.start_day.has_value());
+        if (h.stay_total) want_totals.push_back(*h.stay_total);
+      }
       std::vector<int64_t> matches;
       if (q.keyword) {
         auto ids = keyword_house_ids(db, *q.keyword);
@@ -357,9 +428,14 @@ struct Differential {
       CAPTURE(static_cast<int>(q.sort));
       CAPTURE(q.page);
       CAPTURE(q.keyword ? q.keyword->text : std::string("-"));
+      CAPTURE(q.min_price.value_or(-1));
+      CAPTURE(q.max_price.value_or(-1));
       CHECK(got->total == sql->total);
       CHECK(got->ids == want);
+      CHECK(got->stay_totals == want_totals);
       ++checked;
+      if (q.min_price || q.max_price) ++priced;
+      if (q.start_day && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes)) ++price_sorted;
     }
   }
 
@@ -369,7 +445,15 @@ struct Differential {
       int64_t top = scalar(writer, "SELECT max(id) FROM houses");
       int64_t h = scalar(writer, "SELECT ifnull((SELECT min(id) FROM houses WHERE id >= " +
                                      std::to_string(pick(1, top)) + "), " + std::to_string(top) + ")");
-      switch (pick(0, 9)) {
+      switch (pick(0, 11)) {
+        case 10:  // a landlord's date prices: set or clear a range
+          set_prices(writer, h, base + pick(-5, 530), pick(1, 20), pick(0, 2) ? pick(1, 30) * 1000 : 0);
+          break;
+        case 11: {  // the house's own pricing terms
+          auto draw = [this](int64_t lo, int64_t hi) { return pick(lo, hi); };
+          set_terms(writer, h, draw);
+          break;
+        }
         case 0:
         case 1:
           add_order(writer, h, base + pick(-20, 560), pick(1, 9), pick(0, 1) ? "WAIT_ACCEPT" : "COMPLETE");
@@ -422,6 +506,35 @@ struct Differential {
   }
 };
 
+// The date prices of house `h` over [from, from + nights) (`price` 0:
+// cleared), split and merged as house/prices does (core/pricing.h), written
+// as plain SQL as ihome-admin or a restore would.
+void set_prices(Db& db, int64_t h, int64_t from, int64_t nights, int64_t price) {
+  std::vector<DatePrice> dates;
+  auto rows = db.prepare("SELECT start_date, end_date, price FROM house_prices WHERE house_id = ?1 ORDER BY start_date");
+  REQUIRE(rows.ok());
+  rows->bind(1, h);
+  REQUIRE(rows->each([&](const Stmt& r) {
+    dates.push_back({*parse_date(r.text(0)), *parse_date(r.text(1)), r.int64(2)});
+  }).ok());
+  if (price) set_date_price(dates, from, from + nights, price);
+  else clear_date_price(dates, from, from + nights);
+  exec(db, "DELETE FROM house_prices WHERE house_id = " + std::to_string(h));
+  for (const DatePrice& p : dates)
+    exec(db, "INSERT INTO house_prices (house_id, start_date, end_date, price) VALUES (" + std::to_string(h) +
+                 ", '" + format_date(p.start_day) + "', '" + format_date(p.end_day) + "', " +
+                 std::to_string(p.price) + ")");
+}
+
+template <typename Pick>
+void set_terms(Db& db, int64_t h, Pick& pick) {
+  exec(db, "UPDATE houses SET weekend_price = " + (pick(0, 2) ? std::to_string(pick(1, 25) * 1000) : "NULL") +
+               ", cleaning_fee = " + std::to_string(pick(0, 1) ? pick(0, 30) * 100 + pick(0, 99) : 0) +
+               ", weekly_discount = " + std::to_string(pick(0, 1) ? pick(0, 50) : 0) +
+               ", monthly_discount = " + std::to_string(pick(0, 2) ? 0 : pick(0, 70)) +
+               " WHERE id = " + std::to_string(h));
+}
+
 void generate(Db& db, std::mt19937_64& rng, int houses) {
   add_users(db);
   auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
@@ -436,6 +549,9 @@ void generate(Db& db, std::mt19937_64& rng, int houses) {
     int64_t id = add_house(db, pick(1, 6), pick(1, 12) * 1000, min, max, title, address);
     if (pick(0, 2) == 0) exec(db, "UPDATE houses SET order_count = " + std::to_string(pick(0, 4)) + " WHERE id = " + std::to_string(id));
     if (pick(0, 9) == 0) exec(db, "UPDATE houses SET status = 'offline' WHERE id = " + std::to_string(id));
+    if (pick(0, 3) == 0) set_terms(db, id, pick);  // weekend prices, fees, discounts
+    for (int64_t n = pick(0, 4) == 0 ? pick(1, 4) : 0; n > 0; --n)  // date prices
+      set_prices(db, id, base + pick(-10, 530), pick(1, 25), pick(0, 4) ? pick(1, 30) * 1000 : 0);
     for (int64_t n = pick(0, 5); n > 0; --n) {
       static const char* statuses[] = {"WAIT_ACCEPT", "WAIT_COMMENT", "COMPLETE", "REJECTED", "CANCELED"};
       add_order(db, id, base + pick(-30, 540), pick(1, 14), statuses[pick(0, 4)]);
@@ -466,6 +582,31 @@ TEST_CASE("differential: the index answers every search as the SQL search does, 
                             << " with a keyword");
   CHECK(diff.checked > 4000);
   CHECK(diff.keyworded > 1000);
+  CHECK(diff.priced > 1000);
+  CHECK(diff.price_sorted > 500);
+}
+
+// The same comparison on a large generated set (make differential-1m: the
+// 1M set of `make bench SCALE=1m`), read only, on a query budget; skipped
+// unless IHOME_DIFF_DB names the database (make test does not build it).
+TEST_CASE("differential at scale: IHOME_DIFF_DB, a set of scripts/ihome-gen-data") {
+  const char* path = std::getenv("IHOME_DIFF_DB");
+  if (!path || !*path) {
+    MESSAGE("skipped: IHOME_DIFF_DB is not set");
+    return;
+  }
+  const char* budget_text = std::getenv("IHOME_DIFF_QUERIES");
+  int budget = budget_text ? std::atoi(budget_text) : 200;
+  auto db = Db::open(path, 5000);
+  REQUIRE(db.ok());
+  std::mt19937_64 rng(static_cast<uint64_t>(std::time(nullptr)));
+  LiveIndex live;
+  Differential diff{**db, live, rng, today()};
+  diff.areas = scalar(**db, "SELECT max(id) FROM areas") + 1;  // and one without houses
+  diff.run(budget);
+  MESSAGE("differential at scale: " << diff.checked << " searches compared through the index on "
+                                    << live.index().size() << " houses, " << diff.keyworded << " with a keyword");
+  CHECK(diff.checked > budget / 2);
 }
 
 TEST_CASE("differential: pruned log entries and a restored (older) database rebuild the index") {

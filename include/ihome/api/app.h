@@ -30,6 +30,7 @@ void add_calendar_routes(Router& router, Context& ctx);
 void add_user_routes(Router& router, Context& ctx);
 void add_pay_routes(Router& router, Context& ctx);
 void add_alipay_routes(Router& router, Context& ctx);
+void add_pricing_routes(Router& router, Context& ctx);
 
 // "/media/<file>": the URL nginx serves an uploaded file under.
 std::string media_url(std::string_view file);

@@ -2,7 +2,9 @@
 // and sorts on (ARCHITECTURE.md "The read path"), so a search costs no SQL
 // but the page's ten summaries.
 //
-// Per house: area, price, order count, min/max days and a bitmap of the
+// Per house: area, price (and the rest of its pricing, API.md "Pricing":
+// a dated search filters and sorts on the stay's quote, core/pricing.h,
+// the one booking uses), order count, min/max days and a bitmap of the
 // nights taken (orders in WAIT_ACCEPT, WAIT_COMMENT or COMPLETE) over a
 // horizon of kHorizonDays from the day it was built; per sort, the houses
 // in the sort's order, all of them and per area.  query() answers what
@@ -10,8 +12,15 @@
 // order and the same total — or nullopt when the stay leaves the horizon
 // (the caller asks SQL then).
 //
-// It is pure data: src/search/sync.cpp fills it from SQLite and keeps it
-// current from the change log.  One per worker; not thread-safe.
+// Layout (docs/scaling.md "The search index at 1M houses"): what a search
+// tests for every candidate — listed, min/max days, the nights — is kept in
+// columns by slot, and a build numbers the slots area by area, so counting
+// an area's matches (the total) reads a few contiguous arrays instead of
+// one scattered cache line per house; the page is then found by walking the
+// sort's order only until it is full.
+//
+// It is pure data: src/search/live_index.cpp fills it from SQLite and keeps
+// it current from the change log.  One per worker; not thread-safe.
 #pragma once
 
 #include <array>
@@ -29,6 +38,7 @@ namespace ihome {
 struct IndexPage {
   std::vector<int64_t> ids;  // the page, in order
   int64_t total = 0;         // matches over all pages
+  std::vector<int64_t> stay_totals;  // with dates: each page house's quote total (fen), as ids
 };
 
 class AvailabilityIndex {
@@ -49,7 +59,8 @@ class AvailabilityIndex {
   // Adds or replaces a house with the stays that hold its nights.
   void upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays);
   // Between these two, upsert() of new houses only appends; end_bulk()
-  // sorts once (a build of 100k houses, not 100k sorted inserts).
+  // sorts once (a build of 100k houses, not 100k sorted inserts) and
+  // renumbers the slots area by area.
   void begin_bulk() { bulk_ = true; }
   void end_bulk();
   void erase(int64_t house_id);
@@ -67,6 +78,34 @@ class AvailabilityIndex {
   using Order = std::vector<uint32_t>;  // slots in a sort's order
   using Orders = std::array<Order, kSorts>;
 
+  // Whether a house can be shown for a stay, packed for the count's scan.
+  struct Gate {
+    int32_t min_days = kUnlisted;  // kUnlisted: not shown at all (offline, or a free slot)
+    int32_t max_days = 0;          // 0: no maximum
+  };
+  static constexpr int32_t kUnlisted = INT32_MAX;
+
+  struct Area {
+    std::vector<uint32_t> members;  // its slots, ascending
+    Orders orders;
+    int64_t listed = 0;             // members shown in searches
+  };
+
+  // What query() tests a slot against.
+  struct Filter {
+    bool dated = false;
+    int64_t nights = 0;
+    // The stay's nights as (column of nights_, bits of that word), one per word it spans.
+    std::array<std::pair<const uint64_t*, uint64_t>, kWords> words{};
+    int word_count = 0;
+    const std::vector<uint64_t>* candidates = nullptr;  // bit per slot, or none
+    // Prices (API.md "Pricing"): without dates the base price, with dates
+    // the stay's quote total, compared with the bounds times the nights.
+    bool priced = false;
+    int64_t low = INT64_MIN, high = INT64_MAX;
+    int64_t start_day = 0, end_day = 0;
+  };
+
   static constexpr uint32_t kNoSlot = UINT32_MAX;
   uint32_t slot(int64_t house_id) const {
     return house_id >= 0 && static_cast<uint64_t>(house_id) < slot_of_.size() ? slot_of_[static_cast<size_t>(house_id)]
@@ -75,18 +114,22 @@ class AvailabilityIndex {
   bool before(int sort, uint32_t a, uint32_t b) const;
   void place(uint32_t slot);
   void unplace(uint32_t slot);
-  bool free_nights(uint32_t slot, int64_t from, int64_t to) const;
+  void set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays);
+  bool matches(uint32_t slot, const Filter& f) const;
+  int64_t stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const;
 
   int64_t base_day_;
   bool bulk_ = false;
   bool overflow_ = false;  // a house id past kMaxId was left out
   std::vector<IndexedHouse> houses_;    // by slot
-  std::vector<uint64_t> nights_;        // kWords per slot
+  std::vector<Gate> gates_;             // by slot
+  std::array<std::vector<uint64_t>, kWords> nights_;  // word w of every slot's bitmap, by slot
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> slot_of_;  // by house id
   size_t count_ = 0;
+  int64_t listed_ = 0;
   Orders all_;
-  std::map<int64_t, Orders> by_area_;
+  std::map<int64_t, Area> by_area_;
 };
 
 }  // namespace ihome

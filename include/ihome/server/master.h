@@ -22,7 +22,9 @@ int run_master(const std::string& config_path, Config config);
 // What run_master checks before it listens (`ihomed --check`): the database
 // opens read-write and reads (one error line naming the problem otherwise),
 // the migrations apply, the key file and the media dir exist or are created.
-// 0 when ihomed can start, 1 (after logging why) when not.
-int check_startup(const Config& config);
+// 0 when ihomed can start, 1 (after logging why) when not.  With
+// `prebuild_index` (run_master) it also builds the search index the workers
+// share; `--check` does not.
+int check_startup(const Config& config, bool prebuild_index = false);
 
 }  // namespace ihome

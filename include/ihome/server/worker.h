@@ -12,5 +12,8 @@ namespace ihome {
 
 // Runs in the child right after fork; returns the process exit code.
 int run_worker(int listen_fd, const Config& config, pid_t master_pid);
+// Whether workers forked from now on skip the start-up sweep of stale upload
+// temp files (the master swept the media dir just before forking them).
+void set_uploads_swept(bool swept);
 
 }  // namespace ihome

@@ -18,6 +18,7 @@ struct HouseCalendar {
   int64_t min_days = 1;
   int64_t max_days = 0;
   std::vector<int64_t> booked;  // day numbers (core/date.h), ascending
+  std::vector<int64_t> prices;  // fen, each night of the window in turn (core/pricing.h)
 };
 
 // A stay as day numbers: the nights [start, end).

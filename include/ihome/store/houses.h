@@ -35,6 +35,11 @@ struct NewHouse {
   int64_t min_days = 1;
   int64_t max_days = 0;
   std::vector<int64_t> facilities;
+  // API.md "Pricing"
+  int64_t weekend_price = 0;  // fen; 0: none (the base price)
+  int64_t cleaning_fee = 0;   // fen
+  int64_t weekly_discount = 0;   // percent
+  int64_t monthly_discount = 0;  // percent
 };
 
 // One row of "my houses" and of the search list.
@@ -50,6 +55,7 @@ struct HouseSummary {
   std::optional<std::string> owner_avatar;  // avatar file
   std::string created_at;
   std::string status;  // "online" or "offline"
+  std::optional<int64_t> stay_total;  // fen: a dated search's quote total (API.md "Pricing")
 };
 
 struct HouseComment {
@@ -76,6 +82,10 @@ struct HouseDetail {
   int64_t max_days = 0;
   int64_t order_count = 0;
   int64_t favorite_count = 0;        // users who saved it (API.md Favourites)
+  int64_t weekend_price = 0;         // fen; 0: none (API.md "Pricing")
+  int64_t cleaning_fee = 0;          // fen
+  int64_t weekly_discount = 0;       // percent
+  int64_t monthly_discount = 0;      // percent
   std::string status;                // "online" or "offline"
   std::vector<std::string> images;   // files: the cover first, then upload order
   std::vector<int64_t> facilities;   // ascending
@@ -89,6 +99,10 @@ struct HouseSearch {
   std::optional<int64_t> start_day;  // day numbers (core/date.h), given together
   std::optional<int64_t> end_day;
   std::optional<Keyword> keyword;    // house/list `q` (store/keyword.h)
+  // house/list min_price/max_price, fen a night: the base price, or with
+  // dates the stay's average nightly price (quote total / nights).
+  std::optional<int64_t> min_price;
+  std::optional<int64_t> max_price;
   HouseSort sort = HouseSort::kNew;
   int64_t page = 1;  // 1-based
 };
@@ -113,6 +127,10 @@ struct HouseChanges {
   std::optional<int64_t> min_days;
   std::optional<int64_t> max_days;
   std::optional<std::vector<int64_t>> facilities;  // replaces the set
+  std::optional<int64_t> weekend_price;  // fen; 0: none (the base price)
+  std::optional<int64_t> cleaning_fee;   // fen
+  std::optional<int64_t> weekly_discount;   // percent
+  std::optional<int64_t> monthly_discount;  // percent
 };
 
 // What deleting a house's image changed.

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ihome/core/pricing.h"
 #include "ihome/core/result.h"
 #include "ihome/store/db.h"
 #include "ihome/store/houses.h"
@@ -23,6 +24,15 @@ struct IndexedHouse {
   int64_t min_days = 1;
   int64_t max_days = 0;
   bool listed = true;  // shown in searches at all: online
+  // What a stay costs (API.md "Pricing"): price above is the base price;
+  // the date prices are those ending after the index's base day.
+  int64_t weekend_price = 0;
+  int64_t cleaning_fee = 0;
+  int64_t weekly_discount = 0;
+  int64_t monthly_discount = 0;
+  std::vector<DatePrice> dates;
+
+  PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
 };
 
 // A stay holding nights [start_day, end_day), until unix time `until` (a
@@ -42,11 +52,11 @@ class SearchSource {
   // Up to `limit` entries after `seq`, ascending: (seq, house_id).
   Result<std::vector<std::pair<int64_t, int64_t>>> changes_after(int64_t seq, int64_t limit);
   // Every house, with its stays that end after `base_day` and hold their
-  // nights at unix time `now`, house by house.
+  // nights at unix time `now` (and its date prices), house by house.
   Status each_house(int64_t base_day, int64_t now,
                     const std::function<void(const IndexedHouse&, const std::vector<BusyStay>&)>& fn);
   // One house (nullopt when gone) and its stays ending after `base_day`
-  // that hold their nights at `now`.
+  // that hold their nights at `now` (and its date prices).
   Result<std::optional<IndexedHouse>> house(int64_t id, int64_t base_day, int64_t now, std::vector<BusyStay>& stays);
 
  private:

@@ -1,6 +1,8 @@
 // 爱家租房 — booking (ES module): pick the dates on a month calendar (two
 // months on a wide screen) where booked nights cannot be picked, or type
-// them; see nights and total as they change; a stay over a booked night is
+// them; see the stay's quote (API.md "Pricing": night by night, the cleaning
+// fee, the long-stay discount and the total, from /api/house/quote — the
+// amount booking charges) as they change; a stay over a booked night is
 // refused before it is sent; place the order.  Login required.
 
 import { describe, getJSON, paramField, postJSON } from './api.js';
@@ -19,17 +21,40 @@ const houseBox = byId('booking-house');
 const houseId = params().get('house_id') || params().get('id') || '';
 let house = null;
 
-function priceFen(value) {
-  return Math.round(Number(value) * 100);
+let quoted = 0;  // the newest quote asked for: older answers are dropped
+
+function showQuote(q) {
+  const set = (id, text) => { byId(id).textContent = text; };
+  set('nights-total', q ? yuan(q.nights_total) : '—');
+  set('cleaning-fee', q ? yuan(q.cleaning_fee) : '—');
+  const discount = q && Number(q.discount) > 0;
+  byId('discount-row').hidden = !discount;
+  if (discount) {
+    set('discount-label', `长住优惠（${q.discount_percent}%）`);
+    set('discount', `−${yuan(q.discount)}`);
+  }
+  set('total', q ? yuan(q.total) : '—');
+  byId('quote-details').hidden = !q;
+  fill(byId('quote-nights'), q ? q.nights.map((n) => el('li', {},
+    el('span', { class: 'night-date', text: shortDate(n.date) }),
+    el('span', { class: 'night-price', text: yuan(n.price) }))) : []);
 }
 
-/** Recomputes nights and total; returns the number of nights (0 when invalid). */
+/** Recomputes nights and asks for the stay's quote; returns the number of nights (0 when invalid). */
 function update() {
   const sd = field(form, 'start_date').value;
   const ed = field(form, 'end_date').value;
   const nights = nightsBetween(sd, ed);
   byId('nights').textContent = nights ? `${nights} 晚` : '—';
-  byId('total').textContent = nights && house ? yuan((priceFen(house.price) * nights) / 100) : '—';
+  const mine = ++quoted;
+  if (!nights || !house) {
+    showQuote(null);
+    return nights;
+  }
+  getJSON('/api/house/quote', { house_id: house.hid, sd, ed }).then((r) => {
+    if (mine !== quoted) return;
+    showQuote(r.ok ? r.body.data : null);
+  });
   return nights;
 }
 

@@ -7,7 +7,8 @@ import { el, picture, yuan } from './ui.js';
 
 /**
  * A card linking to the house: photo, price, landlord avatar, title, facts.
- * stay: {sd, ed} from a date search, carried on to the booking.
+ * stay: {sd, ed} from a date search, carried on to the booking; the card
+ * then shows what the stay costs (h.stay_total, API.md "Pricing").
  */
 export function houseCard(h, stay) {
   const q = new URLSearchParams({ id: String(h.house_id) });
@@ -19,6 +20,9 @@ export function houseCard(h, stay) {
     h.area_name ? el('span', { text: h.area_name }) : null,
     el('span', { text: `${h.room_count} 间房` }),
     el('span', { text: h.order_count > 0 ? `已入住 ${h.order_count} 次` : '新上线' }));
+  const stayTotal = stay && stay.sd && stay.ed && h.stay_total !== undefined
+    ? el('p', { class: 'stay-total' }, el('span', { text: '入住总价 ' }), el('strong', { text: yuan(h.stay_total) }))
+    : null;
   const link = el('a', { class: 'house-card', href: `/house.html?${q}` },
     el('div', { class: 'photo' },
       picture(h.img_url, h.title),
@@ -27,6 +31,7 @@ export function houseCard(h, stay) {
     el('div', { class: 'body' },
       el('h3', { text: h.title }),
       meta,
-      h.address ? el('p', { class: 'meta', text: h.address }) : null));
+      h.address ? el('p', { class: 'meta', text: h.address }) : null,
+      stayTotal));
   return el('div', { class: 'card-wrap', dataset: { houseId: String(h.house_id) } }, link, heartButton(h.house_id));
 }

@@ -69,11 +69,11 @@ const AUTOPLAY_MS = 5000;
 
 function carousel(houses) {
   const track = el('div', { class: 'carousel-track', tabindex: '0' });
-  const dots = el('div', { class: 'dots', role: 'tablist', 'aria-label': '选择幻灯片' });
+  const dots = el('div', { class: 'dots', role: 'group', 'aria-label': '选择幻灯片' });
   houses.forEach((h, i) => {
     track.append(el('a', {
       class: 'slide', href: `/house.html?id=${encodeURIComponent(h.house_id)}`,
-      'aria-roledescription': '幻灯片', 'aria-label': `${i + 1} / ${houses.length}`,
+      'aria-roledescription': '幻灯片',
     },
       picture(h.img_url, h.title, '/img/house.svg', { loading: i === 0 ? 'eager' : 'lazy' }),
       el('span', { class: 'slide-badge', text: `TOP ${i + 1}` }),

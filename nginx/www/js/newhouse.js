@@ -5,10 +5,12 @@
 // With ?edit=ID the same page edits one of the landlord's houses
 // (API.md "house/edit"): the form comes prefilled, is checked by the same
 // rules and messages, and saves through /api/house/edit; the photos are
-// managed below it (delete, set as cover, upload more).
+// managed below it (delete, set as cover, upload more), and the date prices
+// on a month calendar (js/prices.js; API.md "Pricing").
 
 import { areas, describe, facilities, getJSON, paramField, postForm, postJSON } from './api.js';
 import { checkInt, checkMoney, checkText } from './checks.js';
+import { mountDatePrices } from './prices.js';
 import {
   byId, clearInvalid, clearOnInput, el, fail, field, fill, formMsg, handleExpired, mountChrome, params,
   requireLogin, safeMedia, setBusy, setMsg, showFileNames,
@@ -79,6 +81,10 @@ async function loadForEdit() {
   set('beds', h.beds);
   set('min_days', h.min_days);
   set('max_days', h.max_days);
+  set('weekend_price', h.weekend_price ? Number(h.weekend_price) : '');
+  set('cleaning_fee', Number(h.cleaning_fee || 0));
+  set('weekly_discount', h.weekly_discount || 0);
+  set('monthly_discount', h.monthly_discount || 0);
   const area = (areaList || []).find((a) => a.aname === own.area_name);
   if (area) set('area_id', area.aid);
   for (const box of form.querySelectorAll('input[name="facility"]')) box.checked = h.facilities.includes(Number(box.value));
@@ -87,6 +93,7 @@ async function loadForEdit() {
   byId('image-step-title').textContent = '管理房源照片';
   byId('image-step-hint').textContent = '第一张为封面，可设为封面或删除；最多 20 张。';
   showPhotos(h.images);
+  mountDatePrices(byId('date-prices'), editing);
 }
 
 /** The house's photos with their buttons (edit mode). */
@@ -125,7 +132,9 @@ async function photoAction(action, url) {
 /** The form's values as /api/house/newhouse takes them, or a problem. */
 function readHouse() {
   const v = (name) => String(field(form, name).value || '').trim();
-  for (const name of ['title', 'address', 'house_unit', 'beds', 'price', 'deposit']) field(form, name).value = v(name);
+  for (const name of ['title', 'address', 'house_unit', 'beds', 'price', 'deposit', 'weekend_price', 'cleaning_fee']) {
+    field(form, name).value = v(name);
+  }
   const house = {
     title: v('title'),
     price: v('price'),
@@ -140,6 +149,10 @@ function readHouse() {
     min_days: v('min_days') || '1',
     max_days: v('max_days') || '0',
     facility: [...form.querySelectorAll('input[name="facility"]:checked')].map((c) => Number(c.value)),
+    weekend_price: v('weekend_price'),
+    cleaning_fee: v('cleaning_fee') || '0',
+    weekly_discount: v('weekly_discount') || '0',
+    monthly_discount: v('monthly_discount') || '0',
   };
   const bad =
     checkText('title', house.title, 1, 64, '房源标题') ||
@@ -154,6 +167,10 @@ function readHouse() {
     checkText('beds', house.beds, 0, 64, '卧床配置') ||
     checkInt('min_days', house.min_days, 1, 3650, '最少入住天数') ||
     checkInt('max_days', house.max_days, 0, 3650, '最多入住天数') ||
+    (house.weekend_price ? checkMoney('weekend_price', house.weekend_price, 0.01, 1000000, '周末价格') : null) ||
+    checkMoney('cleaning_fee', house.cleaning_fee, 0, 1000000, '清洁费') ||
+    checkInt('weekly_discount', house.weekly_discount, 0, 50, '周租折扣') ||
+    checkInt('monthly_discount', house.monthly_discount, 0, 70, '月租折扣') ||
     (Number(house.max_days) !== 0 && Number(house.max_days) < Number(house.min_days)
       ? { name: 'max_days', text: '最多入住天数不能少于最少入住天数（0 表示不限）' } : null);
   return { house, bad };

@@ -1,5 +1,6 @@
-// 爱家租房 — search results (ES module): keyword, area, dates and sort
-// filters kept in the URL (?q=&aid=&sd=&ed=&sk=&p=, the names /api/house/list
+// 爱家租房 — search results (ES module): keyword, area, dates, price range
+// (yuan a night: with dates the stay's average, API.md "Pricing") and sort
+// filters kept in the URL (?q=&aid=&sd=&ed=&min_price=&max_price=&sk=&p=, the names /api/house/list
 // takes: a search can be shared, and back/forward walk the searches), 10
 // houses a page.
 
@@ -17,6 +18,7 @@ const results = byId('results');
 const pager = byId('pager');
 const count = byId('result-count');
 const SORTS = ['new', 'booking', 'price-inc', 'price-des'];
+const MONEY = /^\d{1,7}(\.\d{1,2})?$/;
 
 function stateFromUrl() {
   const q = new URLSearchParams(location.search);
@@ -26,6 +28,8 @@ function stateFromUrl() {
     aid: /^\d+$/.test(q.get('aid') || '') ? q.get('aid') : '',
     sd: isIsoDate(q.get('sd')) ? q.get('sd') : '',
     ed: isIsoDate(q.get('ed')) ? q.get('ed') : '',
+    min_price: MONEY.test(q.get('min_price') || '') ? q.get('min_price') : '',
+    max_price: MONEY.test(q.get('max_price') || '') ? q.get('max_price') : '',
     sk: SORTS.includes(q.get('sk')) ? q.get('sk') : 'new',
     p: Number.isInteger(p) && p > 0 ? p : 1,
   };
@@ -33,7 +37,7 @@ function stateFromUrl() {
 
 function urlOf(state) {
   const q = new URLSearchParams();
-  for (const k of ['q', 'aid', 'sd', 'ed']) if (state[k]) q.set(k, state[k]);
+  for (const k of ['q', 'aid', 'sd', 'ed', 'min_price', 'max_price']) if (state[k]) q.set(k, state[k]);
   if (state.sk && state.sk !== 'new') q.set('sk', state.sk);
   if (state.p > 1) q.set('p', String(state.p));
   const s = q.toString();
@@ -45,6 +49,8 @@ function showState(state) {
   form.elements.aid.value = state.aid;
   form.elements.sd.value = state.sd;
   form.elements.ed.value = state.ed;
+  form.elements.min_price.value = state.min_price || '';
+  form.elements.max_price.value = state.max_price || '';
   form.elements.sk.value = state.sk;
 }
 
@@ -63,17 +69,31 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   setMsg(formMsg(form), '');
   const { q, aid, sd, ed, sk } = form.elements;
+  const min = form.elements.min_price;
+  const max = form.elements.max_price;
   q.value = q.value.trim();
+  min.value = min.value.trim();
+  max.value = max.value.trim();
+  for (const box of [min, max]) {
+    if (box.value && (!MONEY.test(box.value) || Number(box.value) > 1000000)) {
+      return fail(form, '价格请填写 0–1000000 之间的金额，最多两位小数', box.name);
+    }
+  }
+  if (min.value && max.value && Number(min.value) > Number(max.value)) {
+    return fail(form, '最高价格不能低于最低价格', 'max_price');
+  }
   if ([...q.value].length > 32) return fail(form, '关键词最多 32 个字', 'q');
   if (!!sd.value !== !!ed.value) return fail(form, '请同时选择入住和离开日期', sd.value ? 'ed' : 'sd');
   if (sd.value && ed.value <= sd.value) return fail(form, '离开日期须晚于入住日期', 'ed');
-  const state = { q: q.value, aid: aid.value, sd: sd.value, ed: ed.value, sk: sk.value, p: 1 };
+  const state = {
+    q: q.value, aid: aid.value, sd: sd.value, ed: ed.value, min_price: min.value, max_price: max.value, sk: sk.value, p: 1,
+  };
   history.pushState(null, '', urlOf(state));
   load(state);
 });
 
 byId('reset-filters').addEventListener('click', () => {
-  const state = { q: '', aid: '', sd: '', ed: '', sk: 'new', p: 1 };
+  const state = { q: '', aid: '', sd: '', ed: '', min_price: '', max_price: '', sk: 'new', p: 1 };
   showState(state);
   history.pushState(null, '', urlOf(state));
   load(state);

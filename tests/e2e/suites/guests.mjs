@@ -206,7 +206,7 @@ export const steps = [
       await page.click(`.cal-day[data-date="${dateIn(4)}"]`);
       assert.equal(await page.inputValue('[name="end_date"]'), dateIn(4));
       assert.equal(await page.textContent('#nights'), '2 晚');
-      assert.equal(await page.textContent('#total'), '¥600');
+      await page.waitForFunction((x) => document.getElementById('total').textContent === x, '¥600', { timeout: 5000 });  // the stay's quote
 
       // Typed dates over booked nights: refused on the page, nothing is sent.
       const before = s.guest.posts.filter((p) => p.url.endsWith('/api/order')).length;
@@ -224,7 +224,7 @@ export const steps = [
       await showDay(page, dateIn(9));
       await page.click(`.cal-day[data-date="${dateIn(9)}"]`);
       assert.equal(await page.textContent('#nights'), '3 晚');
-      assert.equal(await page.textContent('#total'), '¥900');
+      await page.waitForFunction((x) => document.getElementById('total').textContent === x, '¥900', { timeout: 5000 });  // the stay's quote
       assert.equal(await page.locator('.cal-day.in-range').count() >= 1, true);
       await screenshot(page, 'booking-calendar');
       await Promise.all([page.waitForURL(/\/orders\.html/), page.click('#booking-form [type="submit"]')]);

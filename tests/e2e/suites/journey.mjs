@@ -258,13 +258,15 @@ export const steps = [
       await page.waitForFunction(() => document.getElementById('unit-price').textContent.includes('¥'));
       assert.equal(await page.inputValue('[name="start_date"]'), sd, 'the searched dates are carried to the booking');
       assert.equal(await page.inputValue('[name="end_date"]'), ed);
+      // The total is the stay's quote (API.md "Pricing"), asked of /api/house/quote as the dates change.
+      const totalIs = (t) => page.waitForFunction((x) => document.getElementById('total').textContent === x, t, { timeout: 5000 });
       assert.equal(await page.textContent('#nights'), '2 晚');
-      assert.equal(await page.textContent('#total'), '¥597');
+      await totalIs('¥597');
       await page.fill('[name="end_date"]', dateIn(6));
       assert.equal(await page.textContent('#nights'), '3 晚');
-      assert.equal(await page.textContent('#total'), '¥895.5');
+      await totalIs('¥895.5');
       await page.fill('[name="end_date"]', ed);
-      assert.equal(await page.textContent('#total'), '¥597');
+      await totalIs('¥597');
       await screenshot(page, 'booking');
       await Promise.all([page.waitForURL(/\/orders\.html/), page.click('#booking-form [type="submit"]')]);
       await page.waitForSelector('#orders .order-card');
