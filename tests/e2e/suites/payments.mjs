@@ -9,11 +9,12 @@
 // pay_by passes (moved near in SQLite, IHOME_DB) turns 已过期 as the countdown ends.
 
 import assert from 'node:assert/strict';
+import { AxeBuilder } from '@axe-core/playwright';
 import {
   NARROW, api, assertEventually, dateIn, idCard, login, newMobile, newVisitor, register, screenshot, sql,
 } from '../lib.mjs';
 
-const TITLE = '后海边 · 胡同里的小院';
+const TITLE = '十三陵水库边 · 带院子的两居';
 
 async function noHorizontalScroll(page) {
   const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
@@ -62,7 +63,7 @@ export const steps = [
         { real_name: '王房东', id_card: idCard(`1101081990010${String(Date.now() % 9000 + 1000)}`) });
       assert.equal(r.errno, 0, JSON.stringify(r));
       r = await api(s.owner.context, 'POST', '/api/house/newhouse', {
-        title: TITLE, price: '300', district: 3, address: '西城区后海北沿 18 号', room_count: 2, acreage: 60,
+        title: TITLE, price: '300', district: 11, address: '昌平区十三陵镇水库路 18 号', room_count: 2, acreage: 60,
         house_capacity: 3, min_days: 1, max_days: 0, facility: [1, 3],
       });
       assert.equal(r.errno, 0, JSON.stringify(r));
@@ -275,6 +276,29 @@ export const steps = [
       assert.equal(await c.getByRole('button', { name: '取消订单' }).count(), 0);
       const pay = await api(s.guest.context, 'POST', '/api/order/pay', { order_id: late });
       assert.equal(pay.errno, 4004, JSON.stringify(pay));
+    },
+  },
+  {
+    name: 'axe-core: 我的订单 with 去支付 and a live cashier have no serious or critical violation, at 360 px and on a desktop',
+    async run(s) {
+      const open = await book(s.guest.context, s.house, 60, 61);
+      await accept(s.owner.context, open);
+      const pay = await api(s.guest.context, 'POST', '/api/order/pay', { order_id: open });
+      assert.equal(pay.errno, 0, JSON.stringify(pay));
+      const found = [];
+      for (const v of [s.guest, s.desk]) {
+        for (const url of ['/orders.html', pay.data.pay_url]) {
+          await v.page.goto(url);
+          await v.page.waitForSelector(url === '/orders.html' ? '.pay-btn' : '#pay-confirm');
+          const result = await new AxeBuilder({ page: v.page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+          for (const x of result.violations) {
+            if (x.impact === 'serious' || x.impact === 'critical') {
+              found.push(`${url}: [${x.impact}] ${x.id}: ${x.help}; ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+            }
+          }
+        }
+      }
+      assert.deepEqual(found, []);
     },
   },
   {
