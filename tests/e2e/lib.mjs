@@ -4,6 +4,7 @@
 // person's usual steps (register, log in) done through the real pages.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -22,6 +23,7 @@ export const PREFIX = process.env.IHOME_CACHE_PREFIX || 'ihome:';
 export const PASSWORD = 'e2e-Passw0rd';
 
 export const MOBILE = { width: 390, height: 844 };
+export const NARROW = { width: 360, height: 740 };
 export const DESKTOP = { width: 1280, height: 800 };
 
 // ---------------------------------------------------------------------------
@@ -123,10 +125,10 @@ export async function launch() {
  * It records script errors, CSP violations and every POST to /api/ so the
  * suites can check them.
  */
-export async function newVisitor(browser, { desktop = false } = {}) {
+export async function newVisitor(browser, { desktop = false, viewport } = {}) {
   const context = await browser.newContext({
     baseURL: URL_BASE,
-    viewport: desktop ? DESKTOP : MOBILE,
+    viewport: viewport || (desktop ? DESKTOP : MOBILE),
     deviceScaleFactor: 1,
     isMobile: !desktop,
     hasTouch: !desktop,
@@ -280,6 +282,38 @@ export async function api(context, method, url, data, multipart) {
   else if (data !== undefined) options.data = data;
   const res = method === 'GET' ? await context.request.get(url) : await context.request.post(url, options);
   return res.json();
+}
+
+// ---------------------------------------------------------------------------
+// Paid stays (API.md "Orders", "Payments"): the sandbox provider, and time passing
+// ---------------------------------------------------------------------------
+
+/** One statement on the stack's SQLite file (IHOME_DB) with the sqlite3 tool, as an operator's script would. */
+export function sql(statement) {
+  assert.ok(process.env.IHOME_DB, 'IHOME_DB is not set (tests/e2e/run-suite exports stack.env)');
+  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', process.env.IHOME_DB, statement], { encoding: 'utf8' }).trim();
+}
+
+/** The guest pays an accepted order through the sandbox provider's API (order/pay, then confirm). */
+export async function payOrder(context, orderId) {
+  const pay = await api(context, 'POST', '/api/order/pay', { order_id: orderId });
+  assert.equal(pay.errno, 0, JSON.stringify(pay));
+  const done = await api(context, 'POST', '/api/pay/sandbox/confirm', { out_trade_no: pay.data.out_trade_no });
+  assert.equal(done.errno, 0, JSON.stringify(done));
+  assert.equal(done.data.paid, true, JSON.stringify(done));
+}
+
+/**
+ * Time passes: the order's stay moves to end today (its check-out day), keeping
+ * its length, and a PAID stay becomes WAIT_COMMENT, so it may be reviewed
+ * (tests/integration/guests.py end_stay does the same).
+ */
+export function endStay(orderId) {
+  const id = Number(orderId);
+  assert.ok(Number.isInteger(id) && id > 0);
+  const days = Number(sql(`SELECT days FROM orders WHERE id = ${id}`));
+  sql(`UPDATE orders SET start_date = '${dateIn(-days)}', end_date = '${dateIn(0)}',
+       status = CASE status WHEN 'PAID' THEN 'WAIT_COMMENT' ELSE status END WHERE id = ${id}`);
 }
 
 /**

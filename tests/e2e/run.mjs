@@ -10,7 +10,7 @@
 
 import { launch } from './lib.mjs';
 
-const ALL = ['journey', 'accounts', 'site', 'manage', 'landlord', 'guests', 'pricing', 'trust', 'a11y'];
+const ALL = ['journey', 'accounts', 'site', 'manage', 'landlord', 'guests', 'pricing', 'trust', 'payments', 'a11y'];
 const STEP_TIMEOUT_MS = 60000;
 
 function withTimeout(promise, ms, what) {

@@ -1,20 +1,27 @@
-// 爱家租房 — orders (ES module).  orders.html: the guest's bookings (cancel,
-// comment with 1–5 stars, message the landlord); lorders.html: orders on my
-// houses (accept, reject with a reason, reply to a comment, message the guest).
-// Login required.
+// 爱家租房 — orders (ES module).  orders.html: the guest's bookings (pay with
+// a countdown to pay_by, cancel with the refund policy, comment with 1–5
+// stars from the check-out day, message the landlord); lorders.html: orders
+// on my houses (accept, reject with a reason, cancel a paid stay with a
+// reason, reply to a comment, message the guest).  Login required.
 
 import { describe, getJSON, postJSON } from './api.js';
 import { checkText } from './checks.js';
 import {
   ORDER_STATUS, byId, clearInvalid, el, emptyState, errorState, fail, field, fill, handleExpired,
-  mountChrome, params, picture, requireLogin, setBusy, setMsg, shortDate, skeleton, starRow, yuan,
+  mountChrome, params, picture, requireLogin, setBusy, setMsg, shortDate, skeleton, starRow, today, yuan,
 } from './ui.js';
+import { countdown, payDeadline, refundPolicy } from './payment.js';
 
 mountChrome('orders');
 
 const list = byId('orders');
 const pager = byId('pager');
 const role = list.dataset.role === 'landlord' ? 'landlord' : 'custom';
+// One notice above the list: a payment come back from the provider, a refund.
+const notice = el('p', { class: 'flash', id: 'order-notice', 'aria-live': 'polite' });
+list.before(notice);
+// Countdown timers of the cards on screen (stopped when the list is redrawn).
+let timers = [];
 
 /** A small form under an order: a textarea and a submit button. */
 // `picker` (a starPicker()) adds its `rating` to the body and must be chosen.
@@ -46,7 +53,7 @@ function textForm(order, { name, label, placeholder, max, button, url, success, 
     setBusy(submit, false);
     if (handleExpired(r)) return;
     if (!r.ok) return fail(form, describe(r, context), r.errno === 4103 ? name : undefined);
-    setMsg(msg, success, 'ok');
+    setMsg(msg, typeof success === 'function' ? success(r) : success, 'ok');
     setTimeout(load, 600);
   });
   return form;
@@ -85,6 +92,80 @@ function contactLink(o) {
   const q = o.conversation_id ? { c: String(o.conversation_id) } : { order_id: String(o.order_id) };
   return el('a', { class: 'btn btn-plain btn-sm', href: `/messages.html?${new URLSearchParams(q)}`,
     text: role === 'custom' ? '联系房东' : '联系房客' });
+/** A cancel's answer, the refund when something was paid, in the notice above the list. */
+function refundText(r) {
+  const refund = Number(r.body && r.body.data ? r.body.data.refund : 0);
+  const text = refund > 0 ? `订单已取消，退款 ${yuan(refund)} 将原路退回` : '订单已取消';
+  setMsg(notice, text, 'ok');
+  return text;
+}
+
+/** The guest's 取消订单: a confirm (for a paid stay, its refund policy), then the refund answered. */
+function guestCancelButton(order, msg) {
+  const b = el('button', { type: 'button', class: 'btn btn-plain', text: '取消订单' });
+  b.addEventListener('click', async () => {
+    const question = order.status === 'PAID'
+      ? `${refundPolicy(order.start_date, order.paid_amount)}\n确定取消这个订单吗？`
+      : '确定取消这个订单吗？';
+    if (!window.confirm(question)) return;
+    setBusy(b, true, '处理中…');
+    const r = await postJSON('/api/order/cancel', { order_id: order.order_id, reason: '' });
+    setBusy(b, false);
+    if (handleExpired(r)) return;
+    if (!r.ok) return setMsg(msg, describe(r, 'orderAction'), 'error');
+    refundText(r);
+    load();
+  });
+  return b;
+}
+
+/** 去支付 ¥amount: asks for a payment and goes to the provider's page. */
+function payButton(order, msg) {
+  const b = el('button', { type: 'button', class: 'btn btn-primary pay-btn', text: `去支付 ${yuan(order.amount)}` });
+  b.addEventListener('click', async () => {
+    setBusy(b, true, '正在前往支付…');
+    const r = await postJSON('/api/order/pay', { order_id: order.order_id });
+    if (handleExpired(r)) return;
+    const url = r.ok && r.body.data ? String(r.body.data.pay_url || '') : '';
+    if (!r.ok || !/^(https:\/\/|http:\/\/|\/)/.test(url)) {
+      setBusy(b, false);
+      return setMsg(msg, r.ok ? MSG_BAD_PAY_URL : describe(r, 'pay'), 'error');
+    }
+    location.assign(url);
+  });
+  return b;
+}
+
+const MSG_BAD_PAY_URL = '支付服务响应异常，请稍后再试';
+
+/** "请在 1:59:30 内完成支付" ticking to pay_by; at zero the list is reloaded (EXPIRED). */
+function payCountdown(order) {
+  const due = payDeadline(order.pay_by);
+  const box = el('p', { class: 'pay-due', dataset: { payBy: order.pay_by || '' } });
+  if (!due) return box;
+  timers.push(countdown(box, due, (left) => `请在 ${left} 内完成支付，超时订单将自动取消`, () => {
+    box.textContent = '支付已超时';
+    setTimeout(load, 1500);
+  }));
+  return box;
+}
+
+/** 已付 / 已退款 amounts and who cancelled, under the price. */
+function moneyNotes(o) {
+  const notes = [];
+  const paid = Number(o.paid_amount);
+  const refunded = Number(o.refund_amount);
+  const money = [];
+  if (paid > 0) money.push(el('span', { class: 'paid-amount', text: `已付 ${yuan(o.paid_amount)}` }));
+  if (refunded > 0) money.push(el('span', { class: 'refund-amount', text: `已退款 ${yuan(o.refund_amount)}` }));
+  if (money.length) notes.push(el('p', { class: 'meta money-meta' }, money));
+  if (o.status === 'CANCELED' && o.canceled_by) {
+    const who = o.canceled_by === 'landlord'
+      ? (role === 'landlord' ? '您取消了这个订单' : '房东取消了这个订单')
+      : (role === 'landlord' ? '房客取消了这个订单' : '您取消了这个订单');
+    notes.push(el('p', { class: 'row-note cancel-note' }, who, o.cancel_reason ? `：${o.cancel_reason}` : ''));
+  }
+  return notes;
 }
 
 function orderCard(o) {
@@ -107,9 +188,15 @@ function orderCard(o) {
   }
   if (o.comment && o.status === 'REJECTED') extra.push(el('p', { class: 'row-note' }, '拒单原因：', o.comment));
 
+  extra.push(...moneyNotes(o));
+  const beforeCheckIn = o.start_date > today();
+
   if (role === 'custom') {
-    if (o.status === 'WAIT_ACCEPT') {
-      actions.append(actionButton(o, '取消订单', '/api/order/cancel', 'btn-plain', '确定取消这个订单吗？', msg));
+    if (o.status === 'WAIT_ACCEPT' || (o.status === 'PAID' && beforeCheckIn)) {
+      actions.append(guestCancelButton(o, msg));
+    } else if (o.status === 'WAIT_PAYMENT') {
+      extra.push(payCountdown(o));
+      actions.append(payButton(o, msg), guestCancelButton(o, msg));
     } else if (o.status === 'WAIT_COMMENT') {
       extra.push(textForm(o, {
         name: 'comment', label: '写评价', placeholder: '说说这次入住的感受，帮助其他房客', max: 1024,
@@ -128,6 +215,18 @@ function orderCard(o) {
         click: () => { reject.hidden = !reject.hidden; if (!reject.hidden) field(reject, 'reject_reason').focus(); },
       } }));
     extra.push(reject);
+  } else if (o.status === 'WAIT_PAYMENT') {
+    extra.push(el('p', { class: 'pay-due', text: `等待房客在 ${String(o.pay_by || '').slice(0, 16)} 前完成支付` }));
+  } else if (o.status === 'PAID' && beforeCheckIn) {
+    const cancel = textForm(o, {
+      name: 'reason', label: '取消原因', placeholder: '告诉房客为什么要取消，房费将全额退还给房客', max: 256,
+      button: '确认取消', url: '/api/order/cancel', success: refundText,
+    });
+    cancel.hidden = true;
+    actions.append(el('button', { type: 'button', class: 'btn btn-danger-outline', text: '取消订单', on: {
+      click: () => { cancel.hidden = !cancel.hidden; if (!cancel.hidden) field(cancel, 'reason').focus(); },
+    } }));
+    extra.push(cancel);
   }
 
   return el('article', { class: 'row-card order-card', dataset: { orderId: o.order_id, status: o.status } },
@@ -155,8 +254,23 @@ function renderPager(page, total) {
     page < total ? link(page + 1, '下一页 ›') : el('span', { class: 'disabled', text: '下一页 ›' }));
 }
 
+/** Coming back from the provider: /orders.html?paid=ORDER_ID. */
+function paidNotice(orders) {
+  const id = Number(params().get('paid'));
+  if (!Number.isInteger(id) || id <= 0) return;
+  const o = orders.find((x) => x.order_id === id);
+  if (!o) return;
+  if (o.status === 'PAID' || Number(o.paid_amount) > 0) {
+    setMsg(notice, `支付成功：订单 ${id} 已支付 ${yuan(o.paid_amount)}，祝您入住愉快！`, 'ok');
+  } else if (o.status === 'WAIT_PAYMENT') {
+    setMsg(notice, `订单 ${id} 的支付结果尚未确认，请稍后刷新查看`, 'info');
+  }
+}
+
 async function load() {
   await requireLogin();
+  for (const stop of timers) stop();
+  timers = [];
   const page = Math.max(1, parseInt(params().get('p') || '1', 10) || 1);
   if (!list.childElementCount) fill(list, skeleton(2));
   const r = await getJSON('/api/order/my', { role, p: page });
@@ -170,6 +284,7 @@ async function load() {
       : emptyState('还没有客户订单', '房客预订您的房源后会显示在这里'));
   } else {
     fill(list, orders.map(orderCard));
+    if (role === 'custom' && !notice.textContent) paidNotice(orders);
   }
   renderPager(page, Number(data.total_page) || 0);
 }

@@ -239,10 +239,13 @@ export function shortDate(iso) {
 
 export const ORDER_STATUS = {
   WAIT_ACCEPT: { text: '待接单', tone: 'wait' },
+  WAIT_PAYMENT: { text: '待支付', tone: 'wait' },
+  PAID: { text: '已支付', tone: 'go' },
   WAIT_COMMENT: { text: '待评价', tone: 'go' },
   COMPLETE: { text: '已完成', tone: 'done' },
   REJECTED: { text: '已拒单', tone: 'off' },
   CANCELED: { text: '已取消', tone: 'off' },
+  EXPIRED: { text: '已过期', tone: 'off' },
 };
 
 export function params() {

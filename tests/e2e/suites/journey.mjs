@@ -1,12 +1,13 @@
 // The whole story through the website, as two people would live it: a
 // newcomer registers, verifies their real name, publishes a house with a
 // photo; a second person finds it by area and dates, books it; the landlord
-// accepts; the guest comments; the comment shows on the house page.  Each
+// accepts; the guest pays (sandbox provider); the stay ends (dates moved into
+// the past in SQLite); the guest comments; the comment shows on the house page.  Each
 // page it passes is photographed into build/screenshots/ (or $SCREENSHOTS_DIR).
 
 import assert from 'node:assert/strict';
 import {
-  PREFIX, api, assertEventually, captchaId, dateIn, drawPhoto, idCard, mcGet, mcWait, newMobile,
+  PREFIX, api, assertEventually, captchaId, dateIn, drawPhoto, endStay, idCard, mcGet, mcWait, newMobile,
   newVisitor, register, screenshot,
 } from '../lib.mjs';
 
@@ -327,13 +328,20 @@ export const steps = [
       assert.match(await page.locator(`#orders .order-card[data-order-id="${s.rejectMe}"]`).textContent(), /这几天房东家里有事/);
 
       await page.locator(`#orders .order-card[data-order-id="${s.orderId}"]`).getByRole('button', { name: '接单' }).click();
-      await page.waitForSelector(`#orders .order-card[data-order-id="${s.orderId}"][data-status="WAIT_COMMENT"]`);
+      await page.waitForSelector(`#orders .order-card[data-order-id="${s.orderId}"][data-status="WAIT_PAYMENT"]`);
     },
   },
   {
-    name: 'the guest comments, and the comment shows on the house page',
+    name: 'the guest pays on the sandbox cashier; once the stay has ended, the guest comments, and the comment shows on the house page',
     async run(s) {
       const page = s.guest.page;
+      await page.goto('/orders.html');
+      const unpaid = page.locator(`#orders .order-card[data-order-id="${s.orderId}"][data-status="WAIT_PAYMENT"]`);
+      assert.equal(await unpaid.locator('[name="comment"]').count(), 0, 'no review before the stay');
+      await Promise.all([page.waitForURL(/\/pay\.html\?payment=/), unpaid.getByRole('button', { name: /去支付/ }).click()]);
+      await Promise.all([page.waitForURL(/\/orders\.html\?paid=/), page.click('#pay-confirm')]);
+      await page.waitForSelector(`#orders .order-card[data-order-id="${s.orderId}"][data-status="PAID"]`);
+      endStay(s.orderId);   // time passes: the stay ends today
       await page.goto('/orders.html');
       const rejected = page.locator(`#orders .order-card[data-order-id="${s.rejectMe}"]`);
       await rejected.waitFor();

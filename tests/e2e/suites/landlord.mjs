@@ -5,14 +5,14 @@
 // the owner) sees the secret iCal URL, copies it and resets it.
 //
 // Stays in the past cannot be booked (start_date not in the past), so the
-// past-dated accepted stays are written straight into the stack's SQLite
+// past-dated paid stays are written straight into the stack's SQLite
 // file (IHOME_DB, from stack.env) with the sqlite3 tool, as an operator's
-// script would; one future stay is booked and accepted through the API.
+// script would; one future stay is booked, accepted and paid through the API.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  api, assertEventually, dateIn, idCard, newMobile, newVisitor, register, screenshot,
+  api, assertEventually, dateIn, idCard, newMobile, newVisitor, payOrder, register, screenshot,
 } from '../lib.mjs';
 
 const DB = process.env.IHOME_DB;
@@ -22,10 +22,13 @@ function sql(statement) {
   return execFileSync('sqlite3', ['-cmd', '.timeout 5000', DB, statement], { encoding: 'utf8' }).trim();
 }
 
+// A stay that was paid for keeps its amount as the landlord's earnings
+// (orders.earned, what the summary counts: sql/010_payments.sql).
 function insertStay(guest, house, start, end, fen, status) {
   const nights = Math.round((Date.parse(end) - Date.parse(start)) / 86400000);
-  sql(`INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status)
-       VALUES (${guest}, ${house}, '${start}', '${end}', ${nights}, ${fen}, ${nights * fen}, '${status}')`);
+  const earned = ['PAID', 'WAIT_COMMENT', 'COMPLETE'].includes(status) ? nights * fen : 0;
+  sql(`INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status, earned)
+       VALUES (${guest}, ${house}, '${start}', '${end}', ${nights}, ${fen}, ${nights * fen}, '${status}', ${earned})`);
 }
 
 async function newHouse(context, title, price) {
@@ -59,11 +62,13 @@ export const steps = [
       await register(s.guest.page, newMobile());
       r = await api(s.guest.context, 'GET', '/api/check_login');
       s.guestId = r.data.user_id;
-      // Through the API: a stay next month, accepted.
+      // Through the API: a stay next month, accepted and paid (sandbox provider).
       r = await api(s.guest.context, 'POST', '/api/order', { house_id: s.houseA, start_date: dateIn(20), end_date: dateIn(23) });
       assert.equal(r.errno, 0, JSON.stringify(r));
-      r = await api(s.owner.context, 'POST', '/api/order/accept', { order_id: r.order_id });
+      const booked = r.order_id;
+      r = await api(s.owner.context, 'POST', '/api/order/accept', { order_id: booked });
       assert.equal(r.errno, 0, JSON.stringify(r));
+      await payOrder(s.guest.context, booked);
       // Written into SQLite: earlier stays of this year and last year.
       const y = new Date().getFullYear();
       insertStay(s.guestId, s.houseA, `${y}-01-10`, `${y}-01-15`, 38800, 'COMPLETE');

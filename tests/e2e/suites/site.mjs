@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, URL_BASE, api, idCard, newMobile, newVisitor, register } from '../lib.mjs';
+import {
+  ROOT, URL_BASE, api, endStay, idCard, newMobile, newVisitor, payOrder, register,
+} from '../lib.mjs';
 
 const WWW = path.join(ROOT, 'nginx', 'www');
 const PAGES = fs.readdirSync(WWW).filter((f) => f.endsWith('.html')).sort();
@@ -132,7 +134,10 @@ export const steps = [
       const order = await api(guest.context, 'POST', '/api/order', { house_id: r.house_id, start_date: from, end_date: to });
       if (order.errno === 0) {
         await api(host.context, 'POST', '/api/order/accept', { order_id: order.order_id });
-        await api(guest.context, 'POST', '/api/order/comment', { order_id: order.order_id, comment: XSS });
+        await payOrder(guest.context, order.order_id);
+        endStay(order.order_id);   // a review is possible only from the check-out day
+        const c = await api(guest.context, 'POST', '/api/order/comment', { order_id: order.order_id, comment: XSS });
+        assert.equal(c.errno, 0, JSON.stringify(c));
       }
 
       const pages = [
