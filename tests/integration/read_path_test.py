@@ -80,9 +80,10 @@ class ReadPathCase(ApiTestCase):
             self.assertEqual(read(c), expected, "%s (read %d)" % (msg, i + 1))
 
     def hit(self, c, path):
-        """The answer of `path` from the micro-cache: an entry lives to the end of its
-        second, so a read just after a second boundary refreshes it; a few tries."""
-        for _ in range(4):
+        """The answer of `path` from the micro-cache: an entry is stored from a URL's second
+        request on (fastcgi_cache_min_uses 2) and lives to the end of its second, so a read
+        just after a second boundary finds it STALE while it is refreshed; a few tries."""
+        for _ in range(10):
             r = c.get(path)
             if r.header("X-Cache-Status") == "HIT":
                 return r

@@ -56,12 +56,13 @@ function conversationItem(c) {
 async function loadList(append = false) {
   const r = await getJSON('/api/messages', { p: listPage });
   if (handleExpired(r)) return;
-  if (!r.ok) return fill(listBox, errorState(describe(r), () => loadList(append)));
+  // The list is a <ul>: a state shown in it goes inside an <li> (a list holds only items).
+  if (!r.ok) return fill(listBox, el('li', { class: 'conv-state' }, errorState(describe(r), () => loadList(append))));
   const data = r.body.data || {};
   const items = (data.conversations || []).map(conversationItem);
   if (!append) {
     if (!items.length) {
-      fill(listBox, emptyState('还没有消息', '在房源页点击“联系房东”，或在订单里联系对方'));
+      fill(listBox, el('li', { class: 'conv-state' }, emptyState('还没有消息', '在房源页点击“联系房东”，或在订单里联系对方')));
     } else {
       fill(listBox, items);
     }

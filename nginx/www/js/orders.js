@@ -92,6 +92,8 @@ function contactLink(o) {
   const q = o.conversation_id ? { c: String(o.conversation_id) } : { order_id: String(o.order_id) };
   return el('a', { class: 'btn btn-plain btn-sm', href: `/messages.html?${new URLSearchParams(q)}`,
     text: role === 'custom' ? '联系房东' : '联系房客' });
+}
+
 /** A cancel's answer, the refund when something was paid, in the notice above the list. */
 function refundText(r) {
   const refund = Number(r.body && r.body.data ? r.body.data.refund : 0);

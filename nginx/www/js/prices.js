@@ -73,9 +73,12 @@ export function mountDatePrices(section, houseId) {
         dataset: { date },
         disabled: date < today() || date > last,
         'aria-pressed': chosen ? 'true' : null,
-        'aria-label': `${m}月${day}日${price ? `，${yuan(price)}` : ''}`,
         on: { click: () => pick(date) },
-      }, el('span', { class: 'day-num', text: String(day) }),
+      }, // The name a screen reader says is the visible text with the month and 日 around the day
+        // number (no aria-label: it would have to repeat what is shown, WCAG 2.5.3).
+      el('span', { class: 'sr-only', text: `${m}月` }),
+      el('span', { class: 'day-num', text: String(day) }),
+      el('span', { class: 'sr-only', text: price ? '日，' : '日' }),
       price ? el('small', { class: 'day-price', text: yuan(price) }) : null));
     }
     return el('div', { class: 'cal-month', dataset: { month: first.slice(0, 7) } },
