@@ -60,8 +60,15 @@ void bind_keyword(Stmt& stmt, int param, const Keyword& keyword) {
 }
 
 Result<std::vector<int64_t>> keyword_house_ids(Db& db, const Keyword& keyword) {
-  auto s = db.prepare(std::string("SELECT h.id FROM houses h WHERE 1 ") + keyword_condition(keyword) +
-                      "ORDER BY h.id");
+  // The keyword index's rowids as they are, in its own (rowid) order: no
+  // join to houses, which at 1M houses cost a primary-key seek per match
+  // (200k matches of 朝阳: ~0.5 s of CPU against ~20 ms).  The same ids:
+  // the triggers keep both indexes to the houses there are, and a caller
+  // (the search index) knows only houses that exist anyway.
+  const char* sql = keyword.code_points >= kTrigramMin
+                        ? "SELECT rowid FROM houses_fts WHERE houses_fts MATCH ?7 ORDER BY rowid"
+                        : "SELECT rowid FROM house_bigrams WHERE house_bigrams MATCH ?7 ORDER BY rowid";
+  auto s = db.prepare(sql);
   if (!s) return s.take_error();
   bind_keyword(*s, kKeywordParam, keyword);
   std::vector<int64_t> ids;
