@@ -269,7 +269,11 @@ class HungAndFlappingTest(ApiTestCase):
                 t.join(60)
             os.kill(pids[flapping], signal.SIGCONT)
         try:
-            self.assertEqual([a for a in answers if a[1] >= 500], [], "5xx answers")
+            # A session on the stopped or flapping server may meet memcached's own JSON 503
+            # (API.md: 4301) while that server is being taken out; nothing else may fail, and
+            # nothing on a healthy server at all.
+            self.assertEqual([a for a in answers if a[1] >= 500 and (a[0] in healthy or a[1:] != (503, 4301))],
+                             [], "5xx answers")
             self.assertEqual(problems, [])
             lost = [a for a in answers if a[0] in healthy and a[2] != 0]
             self.assertEqual(lost, [], "sessions on a healthy server lost")
