@@ -274,7 +274,9 @@ class HungAndFlappingTest(ApiTestCase):
             # nothing on a healthy server at all.
             self.assertEqual([a for a in answers if a[1] >= 500 and (a[0] in healthy or a[1:] != (503, 4301))],
                              [], "5xx answers")
-            self.assertEqual(problems, [])
+            # A new captcha whose key falls on the flapping server while it is stopped gets the
+            # same clear 503/4301 (the page asks for another); any other failure is a bug.
+            self.assertEqual([p for p in problems if p[1:] != (503, 4301)], [])
             lost = [a for a in answers if a[0] in healthy and a[2] != 0]
             self.assertEqual(lost, [], "sessions on a healthy server lost")
             self.assertGreater(len([a for a in answers if a[0] in healthy]), 4 * len(safe))
