@@ -72,6 +72,22 @@ Status Payments::log_event(int64_t payment_id, std::optional<int64_t> refund_id,
   return s->run();
 }
 
+Result<int64_t> Payments::insert_refund(int64_t payment_id, int64_t order_id, int64_t amount,
+                                        std::string_view reason, int64_t now) {
+  auto insert = db_.prepare(
+      "INSERT INTO refunds (payment_id, order_id, out_request_no, amount, reason, next_attempt_at, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+  if (!insert) return insert.take_error();
+  insert->bind(1, payment_id).bind(2, order_id).bind(3, new_trade_number("rf", payment_id)).bind(4, amount);
+  insert->bind(5, reason).bind(6, now);
+  Status s = insert->run();
+  if (!s.ok()) return s.take_error();
+  int64_t id = db_.last_insert_id();
+  s = log_event(payment_id, id, "refund_asked", "amount=" + std::to_string(amount), now);
+  if (!s.ok()) return s.take_error();
+  return id;
+}
+
 Result<PaymentTicket> Payments::open_for(int64_t order_id, int64_t user_id, std::string_view provider,
                                          const std::string& out_trade_no, int64_t now) {
   auto tx = Transaction::begin(db_);
@@ -211,17 +227,9 @@ Result<Confirmation> Payments::confirm(std::string_view out_trade_no, std::strin
     }
     // The refund of this payment itself (add_refunds_in_tx would pick the
     // newest paid payment, which is this one, but be explicit).
-    std::string request_no = new_trade_number("rf", payment_id);
-    auto refund = db_.prepare(
-        "INSERT INTO refunds (payment_id, order_id, out_request_no, amount, reason, next_attempt_at, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+    auto refund = insert_refund(payment_id, out.order_id, amount, "订单已失效，退回付款", now);
     if (!refund) return refund.take_error();
-    refund->bind(1, payment_id).bind(2, out.order_id).bind(3, request_no).bind(4, amount).bind(5, "订单已失效，退回付款").bind(6, now);
-    s = refund->run();
-    if (!s.ok()) return s.take_error();
-    out.refund_id = db_.last_insert_id();
-    s = log_event(payment_id, out.refund_id, "refund_asked", "amount=" + std::to_string(amount), now);
-    if (!s.ok()) return s.take_error();
+    out.refund_id = *refund;
     out.outcome = ConfirmOutcome::kRefunding;
   }
   crash_point("confirm:in_tx");
@@ -257,18 +265,9 @@ Result<std::vector<int64_t>> Payments::add_refunds_in_tx(int64_t order_id, int64
     if (amount <= 0) break;
     int64_t take = std::min(amount, left);
     if (take <= 0) continue;
-    auto insert = db_.prepare(
-        "INSERT INTO refunds (payment_id, order_id, out_request_no, amount, reason, next_attempt_at, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
-    if (!insert) return insert.take_error();
-    insert->bind(1, payment_id).bind(2, order_id).bind(3, new_trade_number("rf", payment_id)).bind(4, take);
-    insert->bind(5, reason).bind(6, now);
-    s = insert->run();
-    if (!s.ok()) return s.take_error();
-    int64_t id = db_.last_insert_id();
-    s = log_event(payment_id, id, "refund_asked", "amount=" + std::to_string(take), now);
-    if (!s.ok()) return s.take_error();
-    ids.push_back(id);
+    auto id = insert_refund(payment_id, order_id, take, reason, now);
+    if (!id) return id.take_error();
+    ids.push_back(*id);
     amount -= take;
   }
   if (amount > 0) return Error{Errno::kServerErr, "refund exceeds what was paid", 500, 0};

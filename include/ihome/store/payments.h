@@ -135,6 +135,9 @@ class Payments {
   Result<int64_t> store_time_moves(int64_t now, int64_t today);
 
  private:
+  // One refund row (a fresh out_request_no) and its event, inside the caller's transaction.
+  Result<int64_t> insert_refund(int64_t payment_id, int64_t order_id, int64_t amount, std::string_view reason,
+                                int64_t now);
   Status log_event(int64_t payment_id, std::optional<int64_t> refund_id, std::string_view event,
                    std::string_view detail, int64_t now);
   Db& db_;
