@@ -71,7 +71,7 @@ Reply ical_url_reset(Context& ctx, Request& req) {
 }
 
 std::string utc_stamp() {
-  time_t now = time(nullptr);
+  time_t now = unix_now();
   struct tm tm {};
   gmtime_r(&now, &tm);
   char buf[32];

@@ -11,6 +11,7 @@
 
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
+#include "ihome/core/date.h"
 #include "ihome/core/money.h"
 #include "ihome/store/landlord.h"
 
@@ -19,7 +20,7 @@ namespace ihome {
 namespace {
 
 int current_year() {
-  time_t now = time(nullptr);
+  time_t now = unix_now();
   struct tm tm {};
   localtime_r(&now, &tm);
   return tm.tm_year + 1900;

@@ -14,6 +14,7 @@
 
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
+#include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/text.h"
 #include "ihome/notify/notify.h"
@@ -44,7 +45,7 @@ Reply send(Context& ctx, Request& req) {
   TRY(ctx.limiter().hit("message", std::to_string(session.user_id), kMessagesPerWindow, kMessageWindowSeconds));
   TRY_ASSIGN(db, ctx.db());
   Messages messages(*db);
-  int64_t now = static_cast<int64_t>(time(nullptr));
+  int64_t now = unix_now();
   int64_t gap = kMessageNotifyGapSeconds;
   auto sent = target == 0   ? messages.send_in(id, session.user_id, text, now, gap)
               : target == 1 ? messages.send_on_order(id, session.user_id, text, now, gap)

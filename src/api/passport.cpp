@@ -17,6 +17,7 @@
 #include "ihome/api/passport.h"
 #include "ihome/auth/password.h"
 #include "ihome/captcha/captcha.h"
+#include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/random.h"
 #include "ihome/core/text.h"
@@ -87,7 +88,7 @@ Status check_login_lock(Context& ctx, const std::string& mobile) {
   auto locked_until = ctx.cache().get(loginlock_key(mobile));
   if (!locked_until) return locked_until.take_error();
   if (*locked_until) {
-    long long left = std::atoll((*locked_until)->c_str()) - static_cast<long long>(time(nullptr));
+    long long left = std::atoll((*locked_until)->c_str()) - static_cast<long long>(unix_now());
     int retry = left > 0 && left <= cfg.login_lock ? static_cast<int>(left) : cfg.login_lock;
     return rate_limited(retry, "登录失败次数过多，请稍后再试");
   }
@@ -99,7 +100,7 @@ Status count_login_failure(Context& ctx, const Request& req, const std::string& 
   auto failures = ctx.cache().increment(loginfail_key(mobile), cfg.login_window);
   if (!failures) return failures.take_error();
   if (*failures >= static_cast<uint64_t>(cfg.login_max_failures)) {
-    Status s = ctx.cache().set(loginlock_key(mobile), std::to_string(time(nullptr) + cfg.login_lock),
+    Status s = ctx.cache().set(loginlock_key(mobile), std::to_string(unix_now() + cfg.login_lock),
                                cfg.login_lock);
     if (!s.ok()) return s;
     auto removed = ctx.cache().remove(loginfail_key(mobile));

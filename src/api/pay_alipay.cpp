@@ -12,6 +12,7 @@
 
 #include "ihome/api/app.h"
 #include "ihome/api/handler.h"
+#include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/pay/alipay_provider.h"
 #include "ihome/pay/settle.h"

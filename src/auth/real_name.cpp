@@ -3,6 +3,7 @@
 // (secretbox + keyed BLAKE2b, keys derived from a 32-byte master key file).
 // See include/ihome/auth/real_name.h.
 #include "ihome/auth/real_name.h"
+#include "ihome/core/date.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +59,7 @@ int days_in_month(int y, int m) {
 // Today's local date as YYYYMMDD; 0 when the clock cannot be read, which makes
 // every birth date "in the future" (fail closed).
 int today_yyyymmdd() {
-  time_t now = time(nullptr);
+  time_t now = unix_now();
   tm local{};
   if (localtime_r(&now, &local) == nullptr) return 0;
   return (local.tm_year + 1900) * 10000 + (local.tm_mon + 1) * 100 + local.tm_mday;

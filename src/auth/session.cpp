@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "ihome/core/date.h"
 #include "ihome/core/random.h"
 #include "ihome/core/text.h"
 #include "ihome/store/users.h"
@@ -101,7 +102,7 @@ Status Sessions::remember(int64_t user_id, const std::string& id) {
 
 Result<std::string> Sessions::create(const Session& fresh) {
   Session s = fresh;
-  s.renewed_at = static_cast<int64_t>(time(nullptr));
+  s.renewed_at = unix_now();
   std::string id = random_token(kSessionBytes);
   // add, not set: a 256-bit collision is impossible in practice, but add
   // makes "never overwrite another person's session" a checked rule.
@@ -120,7 +121,7 @@ Result<std::optional<Session>> Sessions::load(std::string_view id) {
   if (!value->has_value()) return std::optional<Session>();
   auto session = session_from_json(**value);
   if (!session) return std::optional<Session>();
-  int64_t now = static_cast<int64_t>(time(nullptr));
+  int64_t now = unix_now();
   if (now - session->renewed_at >= ttl_ / 10) {
     // Rewritten rather than touched, to record the renewal time.
     session->renewed_at = now;
@@ -136,7 +137,7 @@ Result<std::optional<Session>> Sessions::load(std::string_view id) {
 Status Sessions::update(std::string_view id, const Session& changed) {
   if (!is_session_id(id)) return Error{Errno::kSessionErr, "", 200, 0};
   Session s = changed;
-  s.renewed_at = static_cast<int64_t>(time(nullptr));
+  s.renewed_at = unix_now();
   return cache_.set(key_of(id), session_to_json(s), ttl_);
 }
 

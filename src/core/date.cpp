@@ -59,8 +59,14 @@ std::string format_date(int64_t days) {
   return buf;
 }
 
+int64_t unix_now() {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<int64_t>(t.tv_sec);
+}
+
 int64_t today() {
-  time_t now = time(nullptr);
+  time_t now = static_cast<time_t>(unix_now());
   struct tm tm;
   localtime_r(&now, &tm);
   return days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),

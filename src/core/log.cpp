@@ -1,5 +1,6 @@
 // stderr logging: see include/ihome/core/log.h.
 #include "ihome/core/log.h"
+#include "ihome/core/date.h"
 
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ bool log_enabled(LogLevel level) { return level >= g_level; }
 void log_line(LogLevel level, std::string_view message) {
   if (!log_enabled(level)) return;
   char stamp[32];
-  time_t now = time(nullptr);
+  time_t now = unix_now();
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -50,6 +50,7 @@
 #pragma GCC diagnostic pop
 
 #include "ihome/captcha/captcha.h"
+#include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/random.h"
 #include "ihome/core/text.h"
@@ -372,7 +373,7 @@ Result<std::string> store_media_file(const std::string& dir, std::string_view jp
 int sweep_stale_uploads(const std::string& dir, int older_than_seconds) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return 0;
-  const time_t cutoff = ::time(nullptr) - older_than_seconds;
+  const time_t cutoff = unix_now() - older_than_seconds;
   int removed = 0;
   while (const dirent* e = ::readdir(d)) {
     std::string_view name(e->d_name);

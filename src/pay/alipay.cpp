@@ -13,6 +13,7 @@
 #include <cctype>
 #include <map>
 
+#include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
 #include "ihome/core/text.h"
@@ -239,7 +240,7 @@ Result<AlipayParams> Alipay::signed_request(const std::string& method, const std
       {"format", "JSON"},
       {"charset", "utf-8"},
       {"sign_type", "RSA2"},
-      {"timestamp", alipay_time(::time(nullptr))},
+      {"timestamp", alipay_time(unix_now())},
       {"version", "1.0"},
   };
   if (with_urls) {

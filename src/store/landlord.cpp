@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "ihome/core/date.h"
 #include "ihome/core/random.h"
 #include "ihome/store/orders.h"
 

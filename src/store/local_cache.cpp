@@ -2,6 +2,7 @@
 // include/ihome/store/local_cache.h.
 #include "ihome/store/local_cache.h"
 
+#include "ihome/core/date.h"
 #include "ihome/store/orders.h"
 
 namespace ihome {

@@ -1,8 +1,6 @@
 // Orders repository and life cycle: see include/ihome/store/orders.h.
 #include "ihome/store/orders.h"
 
-#include <ctime>
-
 #include "ihome/core/date.h"
 #include "ihome/store/payments.h"
 #include "ihome/store/pricing.h"
@@ -87,8 +85,6 @@ std::string holds_nights_sql(std::string_view alias, int now_param) {
   return a + ".status IN ('WAIT_ACCEPT', 'WAIT_PAYMENT', 'PAID', 'WAIT_COMMENT', 'COMPLETE') AND (" + a +
          ".status <> 'WAIT_PAYMENT' OR " + a + ".pay_by > ?" + std::to_string(now_param) + ")";
 }
-
-int64_t unix_now() { return static_cast<int64_t>(time(nullptr)); }
 
 Result<Booked> Orders::create(const NewOrder& o, int64_t now) {
   // IMMEDIATE takes the write lock before the overlap check: no other

@@ -1,6 +1,8 @@
 // Unit tests of src/core/money.cpp and src/core/date.cpp.
 #include <doctest/doctest.h>
 
+#include <ctime>
+
 #include "ihome/core/date.h"
 #include "ihome/core/money.h"
 #include "ihome/http/params.h"
@@ -65,6 +67,20 @@ TEST_CASE("date: nights are a subtraction, across months, years and leap days") 
   CHECK(*parse_date("2024-03-01") - *parse_date("2024-02-28") == 2);
   CHECK(*parse_date("2027-01-01") - *parse_date("2026-12-31") == 1);
   CHECK(*parse_date("2027-01-01") - *parse_date("2026-01-01") == 365);
+}
+
+TEST_CASE("date: unix_now turns with the real-time clock, not a tick behind it") {
+  // time(2) reads the coarse clock, which lags CLOCK_REALTIME by up to a
+  // kernel tick: just after a second turns it still says the old second, and
+  // a pay_by that a client already saw pass was not yet due here (seen in CI).
+  for (int turn = 0; turn < 2; ++turn) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    const time_t before = t.tv_sec;
+    do clock_gettime(CLOCK_REALTIME, &t);
+    while (t.tv_sec == before);
+    CHECK(ihome::unix_now() >= static_cast<int64_t>(t.tv_sec));
+  }
 }
 
 TEST_CASE("date: format is the inverse of parse") {

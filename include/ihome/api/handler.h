@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ihome/api/context.h"
+#include "ihome/core/date.h"
 #include "ihome/http/reply.h"
 #include "ihome/http/router.h"
 
@@ -28,7 +29,7 @@ inline Handler bind_handler(Context& ctx, HandlerFn fn) {
 inline Handler public_read(Handler h) {
   return [h = std::move(h)](Request& req) {
     Reply r = h(req);
-    if (r.status == 200) r.add_header("X-Accel-Expires", "@" + std::to_string(time(nullptr)));
+    if (r.status == 200) r.add_header("X-Accel-Expires", "@" + std::to_string(unix_now()));
     return r;
   };
 }

@@ -16,6 +16,10 @@ std::optional<int64_t> parse_date(std::string_view text);
 // Day number -> 'YYYY-MM-DD'.
 std::string format_date(int64_t days);
 
+// The current unix time in seconds, from CLOCK_REALTIME.  Not time(2): that
+// reads the coarse clock, a kernel tick behind, so just after a second turns
+// it still names the old one (a pay_by a client saw pass was not yet due).
+int64_t unix_now();
 // Today's day number in local time.
 int64_t today();
 // Unix seconds -> 'YYYY-MM-DD HH:MM:SS' in local time (API.md timestamps).

@@ -63,9 +63,6 @@ std::optional<int64_t> refund_policy(int64_t paid, int64_t days_ahead, OrderRole
 // orders_house_busy and orders_busy_dates (sql/010_payments.sql).
 std::string holds_nights_sql(std::string_view alias, int now_param);
 
-// The current unix time (seconds).
-int64_t unix_now();
-
 struct NewOrder {
   int64_t user_id = 0;
   int64_t house_id = 0;
