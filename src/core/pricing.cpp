@@ -60,15 +60,20 @@ Quote quote(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t s
   return q;
 }
 
+int64_t plain_nights_total(const PriceTerms& terms, int64_t nights, int64_t weekend) {
+  if (terms.weekend_price <= 0) return nights * terms.price;
+  return (nights - weekend) * terms.price + weekend * terms.weekend_price;
+}
+
+int64_t stay_total(const PriceTerms& terms, int64_t nights, int64_t nights_total) {
+  return nights_total + terms.cleaning_fee - percent_of(nights_total, discount_percent(terms, nights));
+}
+
 int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day,
                     int64_t end_day) {
   // Base and weekend prices over the whole stay, then each date price's
   // nights swapped in for what they would have cost.
-  auto plain = [&](int64_t from, int64_t to) {
-    if (terms.weekend_price <= 0) return (to - from) * terms.price;
-    int64_t weekend = weekend_nights(from, to);
-    return (to - from - weekend) * terms.price + weekend * terms.weekend_price;
-  };
+  auto plain = [&](int64_t from, int64_t to) { return plain_nights_total(terms, to - from, weekend_nights(from, to)); };
   int64_t nights_total = plain(start_day, end_day);
   auto it = std::upper_bound(dates.begin(), dates.end(), start_day,
                              [](int64_t d, const DatePrice& p) { return d < p.start_day; });
@@ -78,7 +83,7 @@ int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, i
     if (from >= to) continue;
     nights_total += (to - from) * it->price - plain(from, to);
   }
-  return nights_total + terms.cleaning_fee - percent_of(nights_total, discount_percent(terms, end_day - start_day));
+  return stay_total(terms, end_day - start_day, nights_total);
 }
 
 void clear_date_price(std::vector<DatePrice>& dates, int64_t from, int64_t to) {

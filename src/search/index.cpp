@@ -30,10 +30,11 @@ void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
 }  // namespace
 
 size_t AvailabilityIndex::memory_bytes() const {
-  size_t n = houses_.capacity() * sizeof(IndexedHouse) + gates_.capacity() * sizeof(Gate) +
+  size_t n = houses_.capacity() * sizeof(Kept) + gates_.capacity() * sizeof(Gate) +
              slot_of_.capacity() * sizeof(uint32_t) + free_slots_.capacity() * sizeof(uint32_t);
   for (const auto& words : nights_) n += words.capacity() * sizeof(uint64_t);
-  for (const IndexedHouse& h : houses_) n += h.dates.capacity() * sizeof(DatePrice);
+  n += date_lists_.capacity() * sizeof(date_lists_[0]) + free_date_lists_.capacity() * sizeof(uint32_t);
+  for (const auto& dates : date_lists_) n += dates.capacity() * sizeof(DatePrice);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
   for (const auto& [id, area] : by_area_) {
     n += area.members.capacity() * sizeof(uint32_t);
@@ -42,9 +43,38 @@ size_t AvailabilityIndex::memory_bytes() const {
   return n;
 }
 
+std::optional<AvailabilityIndex::Kept> AvailabilityIndex::keep(const IndexedHouse& house) {
+  auto fits = [](int64_t v, int64_t low, int64_t high) { return v >= low && v <= high; };
+  constexpr int64_t kLow = INT32_MIN, kHigh = INT32_MAX;
+  if (!fits(house.id, 0, kMaxId) || !fits(house.area_id, kLow, kHigh) || !fits(house.price, kLow, kHigh) ||
+      !fits(house.weekend_price, kLow, kHigh) || !fits(house.cleaning_fee, kLow, kHigh) ||
+      !fits(house.order_count, kLow, kHigh) || !fits(house.rating_sum, kLow, kHigh) ||
+      !fits(house.rating_count, kLow, kHigh) || !fits(house.weekly_discount, INT8_MIN, INT8_MAX) ||
+      !fits(house.monthly_discount, INT8_MIN, INT8_MAX))
+    return std::nullopt;
+  Kept k;
+  k.id = static_cast<int32_t>(house.id);
+  k.area_id = static_cast<int32_t>(house.area_id);
+  k.price = static_cast<int32_t>(house.price);
+  k.weekend_price = static_cast<int32_t>(house.weekend_price);
+  k.cleaning_fee = static_cast<int32_t>(house.cleaning_fee);
+  k.order_count = static_cast<int32_t>(house.order_count);
+  k.rating_sum = static_cast<int32_t>(house.rating_sum);
+  k.rating_count = static_cast<int32_t>(house.rating_count);
+  k.weekly_discount = static_cast<int8_t>(house.weekly_discount);
+  k.monthly_discount = static_cast<int8_t>(house.monthly_discount);
+  return k;
+}
+
+void AvailabilityIndex::release_dates(uint32_t list) {
+  if (list == 0) return;
+  date_lists_[list - 1] = {};
+  free_date_lists_.push_back(list);
+}
+
 bool AvailabilityIndex::before(int sort, uint32_t a, uint32_t b) const {
-  const IndexedHouse& x = houses_[a];
-  const IndexedHouse& y = houses_[b];
+  const Kept& x = houses_[a];
+  const Kept& y = houses_[b];
   switch (static_cast<HouseSort>(sort)) {
     case HouseSort::kBooking:
       if (x.order_count != y.order_count) return x.order_count > y.order_count;
@@ -60,7 +90,7 @@ bool AvailabilityIndex::before(int sort, uint32_t a, uint32_t b) const {
       // as the SQL's REAL division orders them: counts stay far below 2^26).
       if ((x.rating_count > 0) != (y.rating_count > 0)) return x.rating_count > 0;
       if (x.rating_count > 0) {
-        int64_t l = x.rating_sum * y.rating_count, r = y.rating_sum * x.rating_count;
+        int64_t l = int64_t{x.rating_sum} * y.rating_count, r = int64_t{y.rating_sum} * x.rating_count;
         if (l != r) return l > r;
         if (x.rating_count != y.rating_count) return x.rating_count > y.rating_count;
       }
@@ -112,7 +142,8 @@ void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const
 }
 
 void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays) {
-  if (house.id < 0 || house.id > kMaxId) {
+  std::optional<Kept> kept = keep(house);
+  if (!kept) {
     overflow_ = true;
     return;
   }
@@ -157,7 +188,23 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
     slot_of_[static_cast<size_t>(house.id)] = slot;
     ++count_;
   }
-  houses_[slot] = house;
+  kept->dates = houses_[slot].dates;  // a new or freed slot's is 0
+  if (house.dates.empty()) {
+    release_dates(kept->dates);
+    kept->dates = 0;
+  } else {
+    if (kept->dates == 0) {
+      if (free_date_lists_.empty()) {
+        date_lists_.emplace_back();
+        kept->dates = static_cast<uint32_t>(date_lists_.size());
+      } else {
+        kept->dates = free_date_lists_.back();
+        free_date_lists_.pop_back();
+      }
+    }
+    date_lists_[kept->dates - 1] = house.dates;
+  }
+  houses_[slot] = *kept;
   set_gate(slot, house, stays);
   if (gates_[slot].min_days != kUnlisted && !bulk_) {
     ++listed_;
@@ -214,7 +261,7 @@ void AvailabilityIndex::end_bulk() {
     from = to;
   }
   {
-    std::vector<IndexedHouse> houses(houses_.size());
+    std::vector<Kept> houses(houses_.size());
     std::vector<Gate> gates(gates_.size());
     for (size_t n = 0; n < by_place.size(); ++n) {
       houses[n] = houses_[by_place[n]];
@@ -284,33 +331,36 @@ void AvailabilityIndex::erase(int64_t house_id) {
   }
   slot_of_[static_cast<size_t>(house_id)] = kNoSlot;
   --count_;
-  houses_[slot] = IndexedHouse{};
+  release_dates(houses_[slot].dates);
+  houses_[slot] = Kept{};
   IndexedHouse unlisted;
   unlisted.listed = false;
   set_gate(slot, unlisted, {});
   free_slots_.push_back(slot);
 }
 
-bool AvailabilityIndex::matches(uint32_t slot, const Filter& f) const {
+bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) const {
   const Gate& g = gates_[slot];
   if (g.min_days == kUnlisted) return false;
   if (f.candidates && !(((*f.candidates)[slot / 64] >> (slot % 64)) & 1)) return false;
-  if (f.dated) {
-    if (g.min_days > f.nights) return false;
-    if (g.max_days != 0 && g.max_days < f.nights) return false;
-    for (int w = 0; w < f.word_count; ++w)
-      if (f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second) return false;
-  }
-  if (f.priced) {
-    int64_t value = f.dated ? stay_total(slot, f.start_day, f.end_day) : houses_[slot].price;
-    if (value < f.low || value > f.high) return false;
-  }
+  if (!f.dated) return !f.priced || (houses_[slot].price >= f.low && houses_[slot].price <= f.high);
+  if (g.min_days > f.nights) return false;
+  if (g.max_days != 0 && g.max_days < f.nights) return false;
+  for (int w = 0; w < f.word_count; ++w)
+    if (f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second) return false;
+  if (!f.priced && !total) return true;
+  int64_t value = quote_of(slot, f);
+  if (value < f.low || value > f.high) return false;
+  if (total) *total = value;
   return true;
 }
 
-int64_t AvailabilityIndex::stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const {
-  const IndexedHouse& h = houses_[slot];
-  return quote_total(h.terms(), h.dates, start_day, end_day);
+int64_t AvailabilityIndex::quote_of(uint32_t slot, const Filter& f) const {
+  // Most houses have no date price: their nights cost the same whatever the
+  // dates, given the stay's count of weekend nights (the same for all).
+  const Kept& h = houses_[slot];
+  if (h.dates == 0) return stay_total(h.terms(), f.nights, plain_nights_total(h.terms(), f.nights, f.weekend));
+  return quote_total(h.terms(), date_lists_[h.dates - 1], f.start_day, f.end_day);
 }
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
@@ -331,6 +381,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     }
     f.start_day = *q.start_day;
     f.end_day = *q.end_day;
+    f.weekend = weekend_nights(f.start_day, f.end_day);
   }
   if (q.min_price || q.max_price) {
     int64_t per = f.dated ? f.nights : 1;
@@ -378,36 +429,50 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     }
   };
 
+  int64_t skip = (q.page - 1) * Houses::kPageSize;
+  auto add = [&](uint32_t sl, std::optional<int64_t> total) {
+    page.ids.push_back(houses_[sl].id);
+    if (f.dated) page.stay_totals.push_back(total ? *total : quote_of(sl, f));
+  };
+
+  if (price_sort) {
+    // One pass over the candidates, each priced once: the matches counted,
+    // and the first skip + a page of them by quote total (then id DESC, as
+    // every sort) kept in a heap whose top is the last kept.
+    using Priced = std::pair<int64_t, uint32_t>;
+    bool inc = q.sort == HouseSort::kPriceInc;
+    auto less = [&](const Priced& a, const Priced& b) {
+      if (a.first != b.first) return inc ? a.first < b.first : a.first > b.first;
+      return houses_[a.second].id > houses_[b.second].id;
+    };
+    std::vector<Priced> best;
+    const size_t keep = static_cast<size_t>(skip + Houses::kPageSize);
+    each_candidate([&](uint32_t sl) {
+      int64_t total = 0;
+      if (!matches(sl, f, &total)) return;
+      ++page.total;
+      if (best.size() < keep) {
+        best.emplace_back(total, sl);
+        std::push_heap(best.begin(), best.end(), less);
+      } else if (less({total, sl}, best.front())) {
+        std::pop_heap(best.begin(), best.end(), less);
+        best.back() = {total, sl};
+        std::push_heap(best.begin(), best.end(), less);
+      }
+    });
+    std::sort_heap(best.begin(), best.end(), less);
+    for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < best.size(); ++n)
+      add(best[n].second, best[n].first);
+    return page;
+  }
+
   if (!f.dated && !candidates && !f.priced) {
     page.total = area ? area->listed : listed_;
   } else {
     each_candidate([&](uint32_t sl) { page.total += matches(sl, f); });
   }
-  int64_t skip = (q.page - 1) * Houses::kPageSize;
   if (page.total <= skip) return page;
   int64_t need = skip + std::min<int64_t>(page.total - skip, Houses::kPageSize);  // matches up to the page's end
-  auto add = [&](uint32_t sl, int64_t total) {
-    page.ids.push_back(houses_[sl].id);
-    if (f.dated) page.stay_totals.push_back(total >= 0 ? total : stay_total(sl, f.start_day, f.end_day));
-  };
-
-  if (price_sort) {
-    // (quote total, slot) of every match; the page is the first of them by
-    // total, then id DESC as every sort.
-    std::vector<std::pair<int64_t, uint32_t>> priced;
-    priced.reserve(static_cast<size_t>(page.total));
-    each_candidate([&](uint32_t sl) {
-      if (matches(sl, f)) priced.emplace_back(stay_total(sl, f.start_day, f.end_day), sl);
-    });
-    bool inc = q.sort == HouseSort::kPriceInc;
-    auto less = [&](const std::pair<int64_t, uint32_t>& a, const std::pair<int64_t, uint32_t>& b) {
-      if (a.first != b.first) return inc ? a.first < b.first : a.first > b.first;
-      return houses_[a.second].id > houses_[b.second].id;
-    };
-    std::partial_sort(priced.begin(), priced.begin() + need, priced.end(), less);
-    for (int64_t n = skip; n < need; ++n) add(priced[static_cast<size_t>(n)].second, priced[static_cast<size_t>(n)].first);
-    return page;
-  }
 
   // Walking the order passes about order.size() / total houses per match.
   double walk = static_cast<double>(need) * static_cast<double>(order.size()) / static_cast<double>(page.total);
@@ -415,7 +480,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     int64_t seen = 0;
     for (uint32_t sl : order) {
       if (!matches(sl, f)) continue;
-      if (seen >= skip) add(sl, -1);
+      if (seen >= skip) add(sl, std::nullopt);
       if (++seen == need) break;
     }
     return page;
@@ -427,7 +492,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   });
   auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };
   std::partial_sort(found.begin(), found.begin() + need, found.end(), less);
-  for (int64_t n = skip; n < need; ++n) add(found[static_cast<size_t>(n)], -1);
+  for (int64_t n = skip; n < need; ++n) add(found[static_cast<size_t>(n)], std::nullopt);
   return page;
 }
 

@@ -326,6 +326,22 @@ TEST_CASE("index: an id too large to index sends every search to SQL") {
   CHECK_FALSE(index.query(HouseSearch{}));
 }
 
+TEST_CASE("index: a value past 32 bits (written by hand) sends every search to SQL") {
+  // The index keeps prices, counts and ratings in 32 bits; SQLite holds 64.
+  for (int field = 0; field < 4; ++field) {
+    CAPTURE(field);
+    AvailabilityIndex index(0);
+    index.upsert(indexed(1, 1, 100, 0, 1, 0, true), {});
+    IndexedHouse big = indexed(2, 1, 100, 0, 1, 0, true);
+    if (field == 0) big.price = int64_t{1} << 31;
+    if (field == 1) big.cleaning_fee = -(int64_t{1} << 32);
+    if (field == 2) big.rating_sum = int64_t{1} << 40;
+    if (field == 3) big.weekly_discount = 300;
+    index.upsert(big, {});
+    CHECK_FALSE(index.query(HouseSearch{}));
+  }
+}
+
 TEST_CASE("index: a page is 10 houses; the total counts every match") {
   AvailabilityIndex index(0);
   for (int64_t id = 1; id <= 25; ++id) index.upsert(indexed(id, 1, 100, 0, 1, 0, true), {});

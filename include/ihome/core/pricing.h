@@ -66,6 +66,11 @@ int64_t percent_of(int64_t amount, int64_t percent);
 
 // The stay [start_day, end_day) (end_day > start_day), night by night.
 Quote quote(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day, int64_t end_day);
+// The nights' sum at the base and weekend prices alone, for `nights` nights
+// of which `weekend` are weekend nights (no date price among them).
+int64_t plain_nights_total(const PriceTerms& terms, int64_t nights, int64_t weekend);
+// total from nights_total: less the discount, plus the cleaning fee.
+int64_t stay_total(const PriceTerms& terms, int64_t nights, int64_t nights_total);
 // quote(...).total without the list of nights: O(date prices), for the
 // search, which prices every candidate of a dated search.
 int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day,

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "ihome/core/pricing.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/search_source.h"
 
@@ -46,7 +47,8 @@ class AvailabilityIndex {
   static constexpr int64_t kHorizonDays = 512;
   // House ids are SQLite rowids, dense from 1: the slot of an id is a plain
   // array lookup (4 bytes an id).  An id past kMaxId (someone wrote one by
-  // hand) is not indexed; query() then answers nullopt (SQL) until rebuilt.
+  // hand), or a price, count or rating past 32 bits (the same), is not
+  // indexed; query() then answers nullopt (SQL) until rebuilt.
   static constexpr int64_t kMaxId = int64_t{1} << 24;
 
   explicit AvailabilityIndex(int64_t base_day = 0) : base_day_(base_day) {}
@@ -91,6 +93,25 @@ class AvailabilityIndex {
     int64_t listed = 0;             // members shown in searches
   };
 
+  // What the index keeps of a house: IndexedHouse's sort keys and price
+  // terms, in 32 bits (a third of its size; see kMaxId).  Date prices,
+  // which few houses have, are kept apart (date_lists_).
+  struct Kept {
+    int32_t id = 0;
+    int32_t area_id = 0;
+    int32_t price = 0;
+    int32_t weekend_price = 0;
+    int32_t cleaning_fee = 0;
+    int32_t order_count = 0;
+    int32_t rating_sum = 0;
+    int32_t rating_count = 0;
+    int8_t weekly_discount = 0;
+    int8_t monthly_discount = 0;
+    uint32_t dates = 0;  // 1 + its list in date_lists_; 0: no date prices
+    PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
+  };
+  static std::optional<Kept> keep(const IndexedHouse& house);
+
   // What query() tests a slot against.
   struct Filter {
     bool dated = false;
@@ -104,6 +125,7 @@ class AvailabilityIndex {
     bool priced = false;
     int64_t low = INT64_MIN, high = INT64_MAX;
     int64_t start_day = 0, end_day = 0;
+    int64_t weekend = 0;  // the stay's weekend nights
   };
 
   static constexpr uint32_t kNoSlot = UINT32_MAX;
@@ -115,13 +137,18 @@ class AvailabilityIndex {
   void place(uint32_t slot);
   void unplace(uint32_t slot);
   void set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays);
-  bool matches(uint32_t slot, const Filter& f) const;
-  int64_t stay_total(uint32_t slot, int64_t start_day, int64_t end_day) const;
+  // Whether the slot matches; with dates and `total` given, *total is its
+  // stay's quote total (priced once, for the filter and the answer).
+  bool matches(uint32_t slot, const Filter& f, int64_t* total = nullptr) const;
+  int64_t quote_of(uint32_t slot, const Filter& f) const;
+  void release_dates(uint32_t list);
 
   int64_t base_day_;
   bool bulk_ = false;
   bool overflow_ = false;  // a house id past kMaxId was left out
-  std::vector<IndexedHouse> houses_;    // by slot
+  std::vector<Kept> houses_;            // by slot
+  std::vector<std::vector<DatePrice>> date_lists_;  // the date prices of the houses that have some
+  std::vector<uint32_t> free_date_lists_;
   std::vector<Gate> gates_;             // by slot
   std::array<std::vector<uint64_t>, kWords> nights_;  // word w of every slot's bitmap, by slot
   std::vector<uint32_t> free_slots_;
