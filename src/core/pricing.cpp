@@ -37,14 +37,6 @@ int64_t night_price(const PriceTerms& terms, std::span<const DatePrice> dates, i
   return terms.price;
 }
 
-int64_t discount_percent(const PriceTerms& terms, int64_t nights) {
-  if (nights >= kMonthlyNights && terms.monthly_discount > 0) return terms.monthly_discount;
-  if (nights >= kWeeklyNights) return terms.weekly_discount;
-  return 0;
-}
-
-int64_t percent_of(int64_t amount, int64_t percent) { return (amount * percent + 50) / 100; }
-
 Quote quote(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day, int64_t end_day) {
   Quote q;
   q.nights.reserve(static_cast<size_t>(std::max<int64_t>(end_day - start_day, 0)));
@@ -60,30 +52,27 @@ Quote quote(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t s
   return q;
 }
 
-int64_t plain_nights_total(const PriceTerms& terms, int64_t nights, int64_t weekend) {
-  if (terms.weekend_price <= 0) return nights * terms.price;
-  return (nights - weekend) * terms.price + weekend * terms.weekend_price;
-}
-
-int64_t stay_total(const PriceTerms& terms, int64_t nights, int64_t nights_total) {
-  return nights_total + terms.cleaning_fee - percent_of(nights_total, discount_percent(terms, nights));
-}
-
-int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day,
-                    int64_t end_day) {
+int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day, int64_t end_day,
+                    int64_t weekend) {
   // Base and weekend prices over the whole stay, then each date price's
   // nights swapped in for what they would have cost.
-  auto plain = [&](int64_t from, int64_t to) { return plain_nights_total(terms, to - from, weekend_nights(from, to)); };
-  int64_t nights_total = plain(start_day, end_day);
+  int64_t nights_total = plain_nights_total(terms, end_day - start_day, weekend);
+  if (dates.empty() || dates.front().start_day >= end_day || dates.back().end_day <= start_day)
+    return stay_total(terms, end_day - start_day, nights_total);
   auto it = std::upper_bound(dates.begin(), dates.end(), start_day,
                              [](int64_t d, const DatePrice& p) { return d < p.start_day; });
   if (it != dates.begin()) --it;
   for (; it != dates.end() && it->start_day < end_day; ++it) {
     int64_t from = std::max(it->start_day, start_day), to = std::min(it->end_day, end_day);
     if (from >= to) continue;
-    nights_total += (to - from) * it->price - plain(from, to);
+    nights_total += (to - from) * it->price - plain_nights_total(terms, to - from, weekend_nights(from, to));
   }
   return stay_total(terms, end_day - start_day, nights_total);
+}
+
+int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day,
+                    int64_t end_day) {
+  return quote_total(terms, dates, start_day, end_day, weekend_nights(start_day, end_day));
 }
 
 void clear_date_price(std::vector<DatePrice>& dates, int64_t from, int64_t to) {

@@ -33,8 +33,8 @@ size_t AvailabilityIndex::memory_bytes() const {
   size_t n = houses_.capacity() * sizeof(Kept) + gates_.capacity() * sizeof(Gate) +
              slot_of_.capacity() * sizeof(uint32_t) + free_slots_.capacity() * sizeof(uint32_t);
   for (const auto& words : nights_) n += words.capacity() * sizeof(uint64_t);
-  n += date_lists_.capacity() * sizeof(date_lists_[0]) + free_date_lists_.capacity() * sizeof(uint32_t);
-  for (const auto& dates : date_lists_) n += dates.capacity() * sizeof(DatePrice);
+  n += terms_.capacity() * sizeof(Terms) + free_terms_.capacity() * sizeof(uint32_t);
+  n += date_pool_.capacity() * sizeof(DatePrice);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
   for (const auto& [id, area] : by_area_) {
     n += area.members.capacity() * sizeof(uint32_t);
@@ -56,20 +56,49 @@ std::optional<AvailabilityIndex::Kept> AvailabilityIndex::keep(const IndexedHous
   k.id = static_cast<int32_t>(house.id);
   k.area_id = static_cast<int32_t>(house.area_id);
   k.price = static_cast<int32_t>(house.price);
-  k.weekend_price = static_cast<int32_t>(house.weekend_price);
-  k.cleaning_fee = static_cast<int32_t>(house.cleaning_fee);
   k.order_count = static_cast<int32_t>(house.order_count);
   k.rating_sum = static_cast<int32_t>(house.rating_sum);
   k.rating_count = static_cast<int32_t>(house.rating_count);
-  k.weekly_discount = static_cast<int8_t>(house.weekly_discount);
-  k.monthly_discount = static_cast<int8_t>(house.monthly_discount);
   return k;
 }
 
-void AvailabilityIndex::release_dates(uint32_t list) {
-  if (list == 0) return;
-  date_lists_[list - 1] = {};
-  free_date_lists_.push_back(list);
+void AvailabilityIndex::release_terms(uint32_t terms) {
+  if (terms == kNoTerms) return;
+  date_garbage_ += terms_[terms].date_count;
+  terms_[terms] = {};
+  free_terms_.push_back(terms);
+}
+
+void AvailabilityIndex::set_dates(Terms& t, const std::vector<DatePrice>& dates) {
+  if (dates.size() <= t.date_count) {  // in place
+    date_garbage_ += t.date_count - dates.size();
+  } else {
+    date_garbage_ += t.date_count;
+    t.dates_at = static_cast<uint32_t>(date_pool_.size());
+    date_pool_.resize(date_pool_.size() + dates.size());
+  }
+  std::copy(dates.begin(), dates.end(), date_pool_.begin() + t.dates_at);
+  t.date_count = static_cast<uint32_t>(dates.size());
+}
+
+void AvailabilityIndex::compact_terms() {
+  // The terms in slot order, and their date prices in that order too, so
+  // that a search pricing them reads on; freed ones dropped.
+  std::vector<Terms> terms;
+  std::vector<DatePrice> pool;
+  for (Gate& g : gates_) {
+    if (g.terms == kNoTerms) continue;
+    Terms t = terms_[g.terms];
+    std::span<const DatePrice> dates = dates_of(t);
+    t.dates_at = static_cast<uint32_t>(pool.size());
+    pool.insert(pool.end(), dates.begin(), dates.end());
+    terms.push_back(t);
+    g.terms = static_cast<uint32_t>(terms.size() - 1);
+  }
+  terms_ = std::move(terms);
+  date_pool_ = std::move(pool);
+  free_terms_.clear();
+  date_garbage_ = 0;
 }
 
 bool AvailabilityIndex::before(int sort, uint32_t a, uint32_t b) const {
@@ -132,7 +161,35 @@ void AvailabilityIndex::unplace(uint32_t slot) {
 }
 
 void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays) {
-  gates_[slot] = house.listed ? Gate{clamp_days(house.min_days), clamp_days(house.max_days)} : Gate{};
+  // (upsert() checked that the values fit.)
+  bool flat = house.weekend_price <= 0 && house.cleaning_fee == 0 && house.weekly_discount == 0 &&
+              house.monthly_discount <= 0 && house.dates.empty() && house.price > kNotFlat;
+  uint32_t terms = gates_[slot].terms;  // a new or freed slot has none
+  if (flat || !house.listed) {
+    release_terms(terms);
+    terms = kNoTerms;
+  } else {
+    if (terms == kNoTerms) {
+      if (free_terms_.empty()) {
+        terms = static_cast<uint32_t>(terms_.size());
+        terms_.emplace_back();
+      } else {
+        terms = free_terms_.back();
+        free_terms_.pop_back();
+      }
+    }
+    Terms& t = terms_[terms];
+    t.price = static_cast<int32_t>(house.price);
+    t.weekend_price = static_cast<int32_t>(house.weekend_price);
+    t.cleaning_fee = static_cast<int32_t>(house.cleaning_fee);
+    t.weekly_discount = static_cast<int8_t>(house.weekly_discount);
+    t.monthly_discount = static_cast<int8_t>(house.monthly_discount);
+    set_dates(t, house.dates);
+  }
+  gates_[slot] = house.listed ? Gate{clamp_days(house.min_days), clamp_days(house.max_days),
+                                     flat ? static_cast<int32_t>(house.price) : kNotFlat, terms}
+                              : Gate{};
+  if (date_garbage_ > 4096 && date_garbage_ > date_pool_.size() / 2) compact_terms();
   for (auto& words : nights_) words[slot] = 0;
   for (const BusyStay& stay : stays) {
     int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
@@ -187,22 +244,6 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
     if (static_cast<uint64_t>(house.id) >= slot_of_.size()) slot_of_.resize(static_cast<size_t>(house.id) + 1, kNoSlot);
     slot_of_[static_cast<size_t>(house.id)] = slot;
     ++count_;
-  }
-  kept->dates = houses_[slot].dates;  // a new or freed slot's is 0
-  if (house.dates.empty()) {
-    release_dates(kept->dates);
-    kept->dates = 0;
-  } else {
-    if (kept->dates == 0) {
-      if (free_date_lists_.empty()) {
-        date_lists_.emplace_back();
-        kept->dates = static_cast<uint32_t>(date_lists_.size());
-      } else {
-        kept->dates = free_date_lists_.back();
-        free_date_lists_.pop_back();
-      }
-    }
-    date_lists_[kept->dates - 1] = house.dates;
   }
   houses_[slot] = *kept;
   set_gate(slot, house, stays);
@@ -275,6 +316,7 @@ void AvailabilityIndex::end_bulk() {
       words = std::move(moved);
     }
   }
+  compact_terms();
   free_slots_.clear();
   for (size_t n = houses_.size(); n > live; --n) free_slots_.push_back(static_cast<uint32_t>(n - 1));
   std::fill(slot_of_.begin(), slot_of_.end(), kNoSlot);
@@ -331,7 +373,6 @@ void AvailabilityIndex::erase(int64_t house_id) {
   }
   slot_of_[static_cast<size_t>(house_id)] = kNoSlot;
   --count_;
-  release_dates(houses_[slot].dates);
   houses_[slot] = Kept{};
   IndexedHouse unlisted;
   unlisted.listed = false;
@@ -339,7 +380,7 @@ void AvailabilityIndex::erase(int64_t house_id) {
   free_slots_.push_back(slot);
 }
 
-bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) const {
+[[gnu::always_inline]] inline bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) const {
   const Gate& g = gates_[slot];
   if (g.min_days == kUnlisted) return false;
   if (f.candidates && !(((*f.candidates)[slot / 64] >> (slot % 64)) & 1)) return false;
@@ -355,12 +396,11 @@ bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) 
   return true;
 }
 
-int64_t AvailabilityIndex::quote_of(uint32_t slot, const Filter& f) const {
-  // Most houses have no date price: their nights cost the same whatever the
-  // dates, given the stay's count of weekend nights (the same for all).
-  const Kept& h = houses_[slot];
-  if (h.dates == 0) return stay_total(h.terms(), f.nights, plain_nights_total(h.terms(), f.nights, f.weekend));
-  return quote_total(h.terms(), date_lists_[h.dates - 1], f.start_day, f.end_day);
+[[gnu::always_inline]] inline int64_t AvailabilityIndex::quote_of(uint32_t slot, const Filter& f) const {
+  const Gate& g = gates_[slot];
+  if (g.flat_price != kNotFlat) return f.nights * g.flat_price;
+  const Terms& t = terms_[g.terms];
+  return quote_total(t.terms(), dates_of(t), f.start_day, f.end_day, f.weekend);
 }
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <map>
 #include <random>
 #include <string>
 
@@ -339,6 +340,57 @@ TEST_CASE("index: a value past 32 bits (written by hand) sends every search to S
     if (field == 3) big.weekly_discount = 300;
     index.upsert(big, {});
     CHECK_FALSE(index.query(HouseSearch{}));
+  }
+}
+
+TEST_CASE("index: prices every stay as quote_total does, across many edits of terms and date prices") {
+  // Flat houses (nights x price) and the others (terms and date prices kept
+  // apart, rewritten in place, moved, freed and compacted) priced by a
+  // dated price sort, after each edit, against core/pricing.h directly.
+  std::mt19937_64 rng(5);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  AvailabilityIndex index(0);
+  std::map<int64_t, IndexedHouse> houses;
+  for (int step = 0; step < 6000; ++step) {
+    IndexedHouse h = indexed(pick(1, 12), 1, pick(1, 50) * 100, 0, 1, 0, pick(0, 9) > 0);
+    if (pick(0, 1)) {  // not flat
+      h.weekend_price = pick(0, 1) ? pick(1, 50) * 100 : 0;
+      h.cleaning_fee = pick(0, 2) * 500;
+      h.weekly_discount = pick(0, 1) * 10;
+      h.monthly_discount = pick(0, 1) * 20;
+      for (int64_t n = pick(0, 8); n > 0; --n) set_date_price(h.dates, pick(0, 60), pick(61, 90), pick(1, 90) * 100);
+      for (int64_t n = pick(0, 4); n > 0; --n) {
+        int64_t from = pick(0, 90);
+        clear_date_price(h.dates, from, from + pick(1, 9));
+      }
+    }
+    if (pick(0, 20) == 0) {
+      index.erase(h.id);
+      houses.erase(h.id);
+    } else {
+      index.upsert(h, {});
+      houses[h.id] = h;
+    }
+    if (step % 7) continue;
+    HouseSearch q;
+    q.start_day = pick(0, 80);
+    q.end_day = *q.start_day + pick(1, 30);
+    q.sort = pick(0, 1) ? HouseSort::kPriceInc : HouseSort::kPriceDes;
+    auto page = index.query(q);
+    REQUIRE(page);
+    std::vector<std::pair<int64_t, int64_t>> want;  // (total, id) of the listed houses
+    for (const auto& [id, house] : houses)
+      if (house.listed) want.emplace_back(quote_total(house.terms(), house.dates, *q.start_day, *q.end_day), id);
+    std::sort(want.begin(), want.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return q.sort == HouseSort::kPriceInc ? a.first < b.first : a.first > b.first;
+      return a.second > b.second;
+    });
+    CHECK(page->total == static_cast<int64_t>(want.size()));
+    REQUIRE(page->ids.size() == std::min<size_t>(want.size(), 10));
+    for (size_t i = 0; i < page->ids.size(); ++i) {
+      CHECK(page->ids[i] == want[i].second);
+      CHECK(page->stay_totals[i] == want[i].first);
+    }
   }
 }
 

@@ -60,21 +60,35 @@ int64_t weekend_nights(int64_t from, int64_t to);
 // The price of the night `day`.
 int64_t night_price(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t day);
 // The percentage a stay of `nights` nights gets off its nights.
-int64_t discount_percent(const PriceTerms& terms, int64_t nights);
+inline int64_t discount_percent(const PriceTerms& terms, int64_t nights) {
+  if (nights >= kMonthlyNights && terms.monthly_discount > 0) return terms.monthly_discount;
+  if (nights >= kWeeklyNights) return terms.weekly_discount;
+  return 0;
+}
 // `percent` of `amount` fen, rounded half-up to the fen.
-int64_t percent_of(int64_t amount, int64_t percent);
+inline int64_t percent_of(int64_t amount, int64_t percent) { return (amount * percent + 50) / 100; }
 
 // The stay [start_day, end_day) (end_day > start_day), night by night.
 Quote quote(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day, int64_t end_day);
+
 // The nights' sum at the base and weekend prices alone, for `nights` nights
 // of which `weekend` are weekend nights (no date price among them).
-int64_t plain_nights_total(const PriceTerms& terms, int64_t nights, int64_t weekend);
+inline int64_t plain_nights_total(const PriceTerms& terms, int64_t nights, int64_t weekend) {
+  if (terms.weekend_price <= 0) return nights * terms.price;
+  return (nights - weekend) * terms.price + weekend * terms.weekend_price;
+}
 // total from nights_total: less the discount, plus the cleaning fee.
-int64_t stay_total(const PriceTerms& terms, int64_t nights, int64_t nights_total);
+inline int64_t stay_total(const PriceTerms& terms, int64_t nights, int64_t nights_total) {
+  return nights_total + terms.cleaning_fee - percent_of(nights_total, discount_percent(terms, nights));
+}
 // quote(...).total without the list of nights: O(date prices), for the
 // search, which prices every candidate of a dated search.
 int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day,
                     int64_t end_day);
+// The same, given the stay's weekend_nights(start_day, end_day) (a search
+// counts them once for all its candidates).
+int64_t quote_total(const PriceTerms& terms, std::span<const DatePrice> dates, int64_t start_day, int64_t end_day,
+                    int64_t weekend);
 
 // Range edits of a house's date prices (kept ascending, disjoint, with
 // touching ranges of one price merged): `price` for the nights [from, to),

@@ -80,12 +80,19 @@ class AvailabilityIndex {
   using Order = std::vector<uint32_t>;  // slots in a sort's order
   using Orders = std::array<Order, kSorts>;
 
-  // Whether a house can be shown for a stay, packed for the count's scan.
+  // Whether a house can be shown for a stay, and at what price, packed for
+  // the count's scan.  Nine houses in ten have a flat price: no weekend or
+  // date price, no cleaning fee, no discount; a stay there costs nights x
+  // price (core/pricing.h), no need to read the rest of the house.
   struct Gate {
     int32_t min_days = kUnlisted;  // kUnlisted: not shown at all (offline, or a free slot)
     int32_t max_days = 0;          // 0: no maximum
+    int32_t flat_price = kNotFlat;
+    uint32_t terms = kNoTerms;  // when not flat: its Terms in terms_
   };
   static constexpr int32_t kUnlisted = INT32_MAX;
+  static constexpr int32_t kNotFlat = INT32_MIN;
+  static constexpr uint32_t kNoTerms = UINT32_MAX;
 
   struct Area {
     std::vector<uint32_t> members;  // its slots, ascending
@@ -93,21 +100,25 @@ class AvailabilityIndex {
     int64_t listed = 0;             // members shown in searches
   };
 
-  // What the index keeps of a house: IndexedHouse's sort keys and price
-  // terms, in 32 bits (a third of its size; see kMaxId).  Date prices,
-  // which few houses have, are kept apart (date_lists_).
+  // What the sorts read of a house: IndexedHouse's sort keys, in 32 bits
+  // (see kMaxId).
   struct Kept {
     int32_t id = 0;
     int32_t area_id = 0;
     int32_t price = 0;
-    int32_t weekend_price = 0;
-    int32_t cleaning_fee = 0;
     int32_t order_count = 0;
     int32_t rating_sum = 0;
     int32_t rating_count = 0;
+  };
+  // The price terms of a house whose price is not flat (Gate): one house in
+  // ten, kept densely in slot order so that a search pricing them reads on.
+  struct Terms {
+    int32_t price = 0;
+    int32_t weekend_price = 0;
+    int32_t cleaning_fee = 0;
     int8_t weekly_discount = 0;
     int8_t monthly_discount = 0;
-    uint32_t dates = 0;  // 1 + its list in date_lists_; 0: no date prices
+    uint32_t dates_at = 0, date_count = 0;  // its date prices in date_pool_
     PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
   };
   static std::optional<Kept> keep(const IndexedHouse& house);
@@ -141,14 +152,19 @@ class AvailabilityIndex {
   // stay's quote total (priced once, for the filter and the answer).
   bool matches(uint32_t slot, const Filter& f, int64_t* total = nullptr) const;
   int64_t quote_of(uint32_t slot, const Filter& f) const;
-  void release_dates(uint32_t list);
+  void release_terms(uint32_t terms);
+  std::span<const DatePrice> dates_of(const Terms& t) const { return {date_pool_.data() + t.dates_at, t.date_count}; }
+  void set_dates(Terms& t, const std::vector<DatePrice>& dates);
+  void compact_terms();
 
   int64_t base_day_;
   bool bulk_ = false;
   bool overflow_ = false;  // a house id past kMaxId was left out
   std::vector<Kept> houses_;            // by slot
-  std::vector<std::vector<DatePrice>> date_lists_;  // the date prices of the houses that have some
-  std::vector<uint32_t> free_date_lists_;
+  std::vector<Terms> terms_;            // of the houses whose price is not flat
+  std::vector<uint32_t> free_terms_;
+  std::vector<DatePrice> date_pool_;    // the terms' date prices, each house's together
+  size_t date_garbage_ = 0;             // entries of date_pool_ no Terms points to
   std::vector<Gate> gates_;             // by slot
   std::array<std::vector<uint64_t>, kWords> nights_;  // word w of every slot's bitmap, by slot
   std::vector<uint32_t> free_slots_;
