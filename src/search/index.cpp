@@ -487,10 +487,8 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     };
     std::vector<Priced> best;
     const size_t keep = static_cast<size_t>(skip + Houses::kPageSize);
-    each_candidate([&](uint32_t sl) {
-      int64_t total = 0;
-      if (!matches(sl, f, &total)) return;
-      ++page.total;
+    int64_t cut = inc ? INT64_MAX : INT64_MIN;  // the last kept's total, once the heap is full
+    auto offer = [&](int64_t total, uint32_t sl) __attribute__((noinline)) {
       if (best.size() < keep) {
         best.emplace_back(total, sl);
         std::push_heap(best.begin(), best.end(), less);
@@ -499,6 +497,14 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
         best.back() = {total, sl};
         std::push_heap(best.begin(), best.end(), less);
       }
+      if (best.size() == keep) cut = best.front().first;
+    };
+    // The scan of every candidate: kept small, so that it inlines.
+    each_candidate([&](uint32_t sl) __attribute__((always_inline)) {
+      int64_t total = 0;
+      if (!matches(sl, f, &total)) return;
+      ++page.total;
+      if (inc ? total <= cut : total >= cut) offer(total, sl);
     });
     std::sort_heap(best.begin(), best.end(), less);
     for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < best.size(); ++n)
@@ -509,7 +515,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   if (!f.dated && !candidates && !f.priced) {
     page.total = area ? area->listed : listed_;
   } else {
-    each_candidate([&](uint32_t sl) { page.total += matches(sl, f); });
+    each_candidate([&](uint32_t sl) __attribute__((always_inline)) { page.total += matches(sl, f); });
   }
   if (page.total <= skip) return page;
   int64_t need = skip + std::min<int64_t>(page.total - skip, Houses::kPageSize);  // matches up to the page's end
