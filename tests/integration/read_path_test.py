@@ -357,6 +357,21 @@ class MicroCache(ReadPathCase):
         seen = self.soon(c, lambda c: self.info(c, hid)["house"]["user_name"], name, "anonymous info")
         self.assertLess(seen - written, 1.4)
 
+    def test_the_zone_holds_every_url_the_stack_can_be_asked_within_inactive(self):
+        # A full keys zone answers 500 (nginx/ihome-microcache.conf); one
+        # megabyte holds about 8,000 URLs.  The dev stack and the production
+        # site declare the same zone.
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        declared = []
+        for name in ("nginx/dev.conf.in", "nginx/ihome.conf"):
+            with open(os.path.join(root, name), encoding="utf-8") as f:
+                m = re.search(r"fastcgi_cache_path\s[^;]*keys_zone=ihome_micro:(\d+)m[^;]*inactive=(\d+)s", f.read())
+            self.assertIsNotNone(m, name)
+            declared.append((int(m.group(1)), int(m.group(2))))
+        self.assertEqual(declared[0], declared[1])
+        megabytes, inactive = declared[0]
+        self.assertGreaterEqual(megabytes * 8000 / inactive, 20000, "new URLs a second the zone absorbs")
+
     def test_every_public_read_is_micro_cached_and_nothing_else(self):
         c = self.anon()
         hid = self.house(self.user(verified=True), district=12)
