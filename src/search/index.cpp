@@ -382,13 +382,17 @@ void AvailabilityIndex::erase(int64_t house_id) {
 
 [[gnu::always_inline]] inline bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) const {
   const Gate& g = gates_[slot];
-  if (g.min_days == kUnlisted) return false;
   if (f.candidates && !(((*f.candidates)[slot / 64] >> (slot % 64)) & 1)) return false;
-  if (!f.dated) return !f.priced || (houses_[slot].price >= f.low && houses_[slot].price <= f.high);
-  if (g.min_days > f.nights) return false;
-  if (g.max_days != 0 && g.max_days < f.nights) return false;
+  if (!f.dated) {
+    if (g.min_days == kUnlisted) return false;
+    return !f.priced || (houses_[slot].price >= f.low && houses_[slot].price <= f.high);
+  }
+  // One branch for the stay's tests (the scan's cost is its mispredictions);
+  // an unlisted house's min_days is more than any stay.
+  uint64_t busy = 0;
   for (int w = 0; w < f.word_count; ++w)
-    if (f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second) return false;
+    busy |= f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second;
+  if (!((g.min_days <= f.nights) & ((g.max_days == 0) | (g.max_days >= f.nights)) & (busy == 0))) return false;
   if (!f.priced && !total) return true;
   int64_t value = quote_of(slot, f);
   if (value < f.low || value > f.high) return false;
