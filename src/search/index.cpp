@@ -20,8 +20,10 @@ namespace {
 int sort_index(HouseSort s) { return static_cast<int>(s); }
 
 // min/max days as the gate keeps them: a stay is at most kHorizonDays
-// nights, so any value past 2^30 compares the same.
-int32_t clamp_days(int64_t days) { return static_cast<int32_t>(std::clamp<int64_t>(days, -1, int64_t{1} << 30)); }
+// nights, so any value past twice that compares the same.
+int16_t clamp_days(int64_t days) {
+  return static_cast<int16_t>(std::clamp<int64_t>(days, -1, 2 * AvailabilityIndex::kHorizonDays));
+}
 
 void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
   auto it = std::lower_bound(v.begin(), v.end(), x);
@@ -63,7 +65,6 @@ std::optional<AvailabilityIndex::Kept> AvailabilityIndex::keep(const IndexedHous
 }
 
 void AvailabilityIndex::release_terms(uint32_t terms) {
-  if (terms == kNoTerms) return;
   date_garbage_ += terms_[terms].date_count;
   terms_[terms] = {};
   free_terms_.push_back(terms);
@@ -87,13 +88,13 @@ void AvailabilityIndex::compact_terms() {
   std::vector<Terms> terms;
   std::vector<DatePrice> pool;
   for (Gate& g : gates_) {
-    if (g.terms == kNoTerms) continue;
-    Terms t = terms_[g.terms];
+    if (g.flat()) continue;
+    Terms t = terms_[g.terms()];
     std::span<const DatePrice> dates = dates_of(t);
     t.dates_at = static_cast<uint32_t>(pool.size());
     pool.insert(pool.end(), dates.begin(), dates.end());
     terms.push_back(t);
-    g.terms = static_cast<uint32_t>(terms.size() - 1);
+    g.price = ~static_cast<int32_t>(terms.size() - 1);
   }
   terms_ = std::move(terms);
   date_pool_ = std::move(pool);
@@ -163,10 +164,11 @@ void AvailabilityIndex::unplace(uint32_t slot) {
 void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays) {
   // (upsert() checked that the values fit.)
   bool flat = house.weekend_price <= 0 && house.cleaning_fee == 0 && house.weekly_discount == 0 &&
-              house.monthly_discount <= 0 && house.dates.empty() && house.price > kNotFlat;
-  uint32_t terms = gates_[slot].terms;  // a new or freed slot has none
+              house.monthly_discount <= 0 && house.dates.empty() && house.price >= 0;
+  constexpr uint32_t kNoTerms = UINT32_MAX;
+  uint32_t terms = gates_[slot].flat() ? kNoTerms : gates_[slot].terms();  // a new or freed slot has none
   if (flat || !house.listed) {
-    release_terms(terms);
+    if (terms != kNoTerms) release_terms(terms);
     terms = kNoTerms;
   } else {
     if (terms == kNoTerms) {
@@ -187,7 +189,7 @@ void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const
     set_dates(t, house.dates);
   }
   gates_[slot] = house.listed ? Gate{clamp_days(house.min_days), clamp_days(house.max_days),
-                                     flat ? static_cast<int32_t>(house.price) : kNotFlat, terms}
+                                     flat ? static_cast<int32_t>(house.price) : ~static_cast<int32_t>(terms)}
                               : Gate{};
   if (date_garbage_ > 4096 && date_garbage_ > date_pool_.size() / 2) compact_terms();
   for (auto& words : nights_) words[slot] = 0;
@@ -402,8 +404,8 @@ void AvailabilityIndex::erase(int64_t house_id) {
 
 [[gnu::always_inline]] inline int64_t AvailabilityIndex::quote_of(uint32_t slot, const Filter& f) const {
   const Gate& g = gates_[slot];
-  if (g.flat_price != kNotFlat) return f.nights * g.flat_price;
-  const Terms& t = terms_[g.terms];
+  if (g.flat()) return f.nights * g.price;
+  const Terms& t = terms_[g.terms()];
   return quote_total(t.terms(), dates_of(t), f.start_day, f.end_day, f.weekend);
 }
 

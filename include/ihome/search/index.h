@@ -85,14 +85,13 @@ class AvailabilityIndex {
   // date price, no cleaning fee, no discount; a stay there costs nights x
   // price (core/pricing.h), no need to read the rest of the house.
   struct Gate {
-    int32_t min_days = kUnlisted;  // kUnlisted: not shown at all (offline, or a free slot)
-    int32_t max_days = 0;          // 0: no maximum
-    int32_t flat_price = kNotFlat;
-    uint32_t terms = kNoTerms;  // when not flat: its Terms in terms_
+    int16_t min_days = kUnlisted;  // kUnlisted: not shown at all (offline, or a free slot)
+    int16_t max_days = 0;          // 0: no maximum
+    int32_t price = 0;             // >= 0: the flat price; < 0: ~price is its Terms in terms_
+    bool flat() const { return price >= 0; }
+    uint32_t terms() const { return static_cast<uint32_t>(~price); }
   };
-  static constexpr int32_t kUnlisted = INT32_MAX;
-  static constexpr int32_t kNotFlat = INT32_MIN;
-  static constexpr uint32_t kNoTerms = UINT32_MAX;
+  static constexpr int16_t kUnlisted = INT16_MAX;
 
   struct Area {
     std::vector<uint32_t> members;  // its slots, ascending
