@@ -2,7 +2,7 @@
 // 360 px and on a desktop, logged out and logged in, has no axe-core
 // violation of impact `serious` or `critical` among the WCAG 2.0/2.1 A and AA
 // rules (@axe-core/playwright, pinned in package.json); and the booking flow —
-// search, the house, the dates, book — works with the keyboard alone (Tab,
+// search, the house, the dates, book, pay — works with the keyboard alone (Tab,
 // Shift+Tab, Enter, Space, the arrow keys: no click, no fill).
 
 import assert from 'node:assert/strict';
@@ -141,6 +141,26 @@ export const steps = [
       assert.ok(order, `no order after booking by keyboard: ${JSON.stringify(mine)}`);
       assert.equal(order.start_date, start);
       assert.equal(order.end_date, end);
+      s.keyboardOrder = order.order_id;
+    },
+  },
+  {
+    name: 'keyboard only: the landlord accepts, the guest pays on the cashier',
+    async run(s) {
+      const accepted = await api(s.host.context, 'POST', '/api/order/accept', { order_id: s.keyboardOrder });
+      assert.equal(accepted.errno, 0, JSON.stringify(accepted));
+      const page = s.guest.page;
+      await page.goto('/orders.html');
+      await page.waitForLoadState('networkidle');
+      await page.evaluate(() => document.activeElement && document.activeElement.blur());
+      await tabTo(page, `.order-card[data-order-id="${s.keyboardOrder}"] .pay-btn`, 200);
+      await Promise.all([page.waitForURL(/\/pay\.html\?payment=/), page.keyboard.press('Enter')]);
+      await page.waitForSelector('#pay-confirm');
+      await tabTo(page, '#pay-confirm');
+      await Promise.all([page.waitForURL(/\/orders\.html\?paid=/), page.keyboard.press('Enter')]);
+      const mine = await api(s.guest.context, 'GET', '/api/order/my?role=custom');
+      const order = mine.data.orders.find((o) => o.order_id === s.keyboardOrder);
+      assert.equal(order && order.status, 'PAID', JSON.stringify(order));
     },
   },
 ];
