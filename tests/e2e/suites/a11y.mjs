@@ -134,7 +134,8 @@ export const steps = [
         await kb.press('Enter');
       }
       await tabTo(page, '[type="submit"]', 120);
-      await kb.press('Enter');
+      // A booking goes on to the orders page (a later step's goto must not race it).
+      await Promise.all([page.waitForURL(/\/orders\.html/), kb.press('Enter')]);
       await page.waitForLoadState('networkidle');
       const mine = await api(s.guest.context, 'GET', '/api/order/my?role=custom');
       const order = mine.data.orders.find((o) => o.house_id === s.houseId);
