@@ -79,9 +79,20 @@ Status run_sms_command(const std::string& command, const std::string& mobile,
   }
   close(in[0]);
   // The message is far below the pipe buffer, so this write cannot block;
-  // EPIPE (the program ignored stdin) is not an error by itself.
-  ssize_t ignored = write(in[1], message.data(), message.size());
-  (void)ignored;
+  // EPIPE (the program ignored stdin, or is gone already) is not an error by
+  // itself, and must not kill the caller: SIGPIPE is blocked around the
+  // write and a pending one taken, whatever the process's disposition.
+  sigset_t pipe_only, before;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &before);
+  ssize_t wrote = write(in[1], message.data(), message.size());
+  if (wrote < 0 && errno == EPIPE) {
+    const struct timespec no_wait {};
+    while (sigtimedwait(&pipe_only, nullptr, &no_wait) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   close(in[1]);
 
   int status = 0;

@@ -1,6 +1,8 @@
 // Unit tests of the pure parts of rate limiting and SMS (src/limits, src/sms).
 #include <doctest/doctest.h>
 
+#include <csignal>
+
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -62,6 +64,21 @@ TEST_CASE("sms command: non-zero exit, a missing program or no command is THIRDE
   Status none = run_sms_command("", "13800138000", "x", 5);
   REQUIRE_FALSE(none.ok());
   CHECK(none.error().code == Errno::kThirdErr);
+}
+
+TEST_CASE("sms command: a program gone before the message is written does not kill the caller") {
+  // The workers ignore SIGPIPE, but run_sms_command must not depend on it:
+  // this binary keeps the default, under which a program that exits before
+  // the write (here: one that cannot even start) killed the caller with
+  // SIGPIPE now and then (seen once in make test: status 141).
+  struct sigaction dfl {}, old {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, &old);
+  for (int i = 0; i < 400; ++i) {
+    Status missing = run_sms_command("/nonexistent/program", "13800138000", std::string(100, 'x'), 5);
+    REQUIRE_FALSE(missing.ok());
+  }
+  sigaction(SIGPIPE, &old, nullptr);
 }
 
 TEST_CASE("sms command: a program that hangs is killed after the timeout") {
