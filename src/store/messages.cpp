@@ -8,6 +8,7 @@
 #include "ihome/store/messages.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace ihome {
 
@@ -89,88 +90,85 @@ Result<SentMessage> Messages::append(const Members& c, int64_t sender, const std
   return sent;
 }
 
-Result<SentMessage> Messages::send_in(int64_t conversation_id, int64_t sender, const std::string& text, int64_t now,
-                                      int64_t notify_gap) {
+Result<SentMessage> Messages::send(const std::function<Result<Members>()>& conversation, int64_t sender,
+                                   const std::string& text, int64_t now, int64_t notify_gap) {
   auto tx = Transaction::begin(db_);
   if (!tx) return tx.take_error();
-  auto members = find_members(conversation_id);
-  if (!members) return members.take_error();
-  if (!*members) return Error{Errno::kNoData, "会话不存在", 200, 0};
-  if (sender != (*members)->guest_id && sender != (*members)->landlord_id) return not_member();
-  auto sent = append(**members, sender, text, now, notify_gap);
+  auto c = conversation();
+  if (!c) return c.take_error();
+  auto sent = append(*c, sender, text, now, notify_gap);
   if (!sent) return sent;
   Status s = tx->commit();
   if (!s.ok()) return s.take_error();
   return sent;
+}
+
+Result<int64_t> Messages::create_conversation(int64_t house_id, int64_t guest_id, int64_t landlord_id,
+                                              std::optional<int64_t> order_id) {
+  auto insert = db_.prepare(
+      "INSERT INTO conversations (house_id, guest_id, landlord_id, order_id) VALUES (?1, ?2, ?3, ?4)");
+  if (!insert) return insert.take_error();
+  insert->bind(1, house_id).bind(2, guest_id).bind(3, landlord_id);
+  if (order_id) insert->bind(4, *order_id);
+  else insert->bind_null(4);
+  Status s = insert->run();
+  if (!s.ok()) return s.take_error();
+  return db_.last_insert_id();
+}
+
+Result<SentMessage> Messages::send_in(int64_t conversation_id, int64_t sender, const std::string& text, int64_t now,
+                                      int64_t notify_gap) {
+  return send([&]() -> Result<Members> {
+    auto members = find_members(conversation_id);
+    if (!members) return members.take_error();
+    if (!*members) return Error{Errno::kNoData, "会话不存在", 200, 0};
+    if (sender != (*members)->guest_id && sender != (*members)->landlord_id) return not_member();
+    return **members;
+  }, sender, text, now, notify_gap);
 }
 
 Result<SentMessage> Messages::send_on_order(int64_t order_id, int64_t sender, const std::string& text, int64_t now,
                                             int64_t notify_gap) {
-  auto tx = Transaction::begin(db_);
-  if (!tx) return tx.take_error();
-  auto order = order_parties(order_id);
-  if (!order) return order.take_error();
-  if (!*order) return Error{Errno::kNoData, "订单不存在", 200, 0};
-  const OrderParties& o = **order;
-  if (sender != o.guest_id && sender != o.landlord_id) return not_member();
-  auto find = db_.prepare("SELECT id, guest_id, landlord_id FROM conversations WHERE order_id = ?1");
-  if (!find) return find.take_error();
-  find->bind(1, order_id);
-  auto row = find->step();
-  if (!row) return row.take_error();
-  Members c{0, o.guest_id, o.landlord_id};
-  if (*row) {
-    c = Members{find->int64(0), find->int64(1), find->int64(2)};
-  } else {
-    auto insert = db_.prepare(
-        "INSERT INTO conversations (house_id, guest_id, landlord_id, order_id) VALUES (?1, ?2, ?3, ?4)");
-    if (!insert) return insert.take_error();
-    insert->bind(1, o.house_id).bind(2, o.guest_id).bind(3, o.landlord_id).bind(4, order_id);
-    Status s = insert->run();
-    if (!s.ok()) return s.take_error();
-    c.id = db_.last_insert_id();
-  }
-  auto sent = append(c, sender, text, now, notify_gap);
-  if (!sent) return sent;
-  Status s = tx->commit();
-  if (!s.ok()) return s.take_error();
-  return sent;
+  return send([&]() -> Result<Members> {
+    auto order = order_parties(order_id);
+    if (!order) return order.take_error();
+    if (!*order) return Error{Errno::kNoData, "订单不存在", 200, 0};
+    const OrderParties& o = **order;
+    if (sender != o.guest_id && sender != o.landlord_id) return not_member();
+    auto find = db_.prepare("SELECT id, guest_id, landlord_id FROM conversations WHERE order_id = ?1");
+    if (!find) return find.take_error();
+    find->bind(1, order_id);
+    auto row = find->step();
+    if (!row) return row.take_error();
+    if (*row) return Members{find->int64(0), find->int64(1), find->int64(2)};
+    auto id = create_conversation(o.house_id, o.guest_id, o.landlord_id, order_id);
+    if (!id) return id.take_error();
+    return Members{*id, o.guest_id, o.landlord_id};
+  }, sender, text, now, notify_gap);
 }
 
 Result<SentMessage> Messages::send_on_house(int64_t house_id, int64_t sender, const std::string& text, int64_t now,
                                             int64_t notify_gap) {
-  auto tx = Transaction::begin(db_);
-  if (!tx) return tx.take_error();
-  auto house = db_.prepare("SELECT user_id, status FROM houses WHERE id = ?1");
-  if (!house) return house.take_error();
-  house->bind(1, house_id);
-  auto row = house->step();
-  if (!row) return row.take_error();
-  if (!*row || house->text(1) != "online") return Error{Errno::kNoData, "房屋不存在或已下架", 200, 0};
-  int64_t landlord = house->int64(0);
-  if (landlord == sender) return Error{Errno::kRoleErr, "不能给自己的房屋留言", 200, 0};
-  auto find = db_.prepare(
-      "SELECT id FROM conversations WHERE house_id = ?1 AND guest_id = ?2 AND order_id IS NULL");
-  if (!find) return find.take_error();
-  find->bind(1, house_id).bind(2, sender);
-  auto found = find->step();
-  if (!found) return found.take_error();
-  Members c{0, sender, landlord};
-  if (*found) {
-    c.id = find->int64(0);
-  } else {
-    auto insert = db_.prepare("INSERT INTO conversations (house_id, guest_id, landlord_id) VALUES (?1, ?2, ?3)");
-    if (!insert) return insert.take_error();
-    insert->bind(1, house_id).bind(2, sender).bind(3, landlord);
-    Status s = insert->run();
-    if (!s.ok()) return s.take_error();
-    c.id = db_.last_insert_id();
-  }
-  auto sent = append(c, sender, text, now, notify_gap);
-  if (!sent) return sent;
-  Status s = tx->commit();
-  if (!s.ok()) return s.take_error();
-  return sent;
+  return send([&]() -> Result<Members> {
+    auto house = db_.prepare("SELECT user_id, status FROM houses WHERE id = ?1");
+    if (!house) return house.take_error();
+    house->bind(1, house_id);
+    auto row = house->step();
+    if (!row) return row.take_error();
+    if (!*row || house->text(1) != "online") return Error{Errno::kNoData, "房屋不存在或已下架", 200, 0};
+    int64_t landlord = house->int64(0);
+    if (landlord == sender) return Error{Errno::kRoleErr, "不能给自己的房屋留言", 200, 0};
+    auto find = db_.prepare(
+        "SELECT id FROM conversations WHERE house_id = ?1 AND guest_id = ?2 AND order_id IS NULL");
+    if (!find) return find.take_error();
+    find->bind(1, house_id).bind(2, sender);
+    auto found = find->step();
+    if (!found) return found.take_error();
+    if (*found) return Members{find->int64(0), sender, landlord};
+    auto id = create_conversation(house_id, sender, landlord, std::nullopt);
+    if (!id) return id.take_error();
+    return Members{*id, sender, landlord};
+  }, sender, text, now, notify_gap);
 }
 
 Result<ConversationPage> Messages::list(int64_t user_id, int64_t page) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,6 +109,12 @@ class Messages {
   Result<SentMessage> append(const Members& c, int64_t sender, const std::string& text, int64_t now,
                              int64_t notify_gap);
   Result<std::optional<Members>> find_members(int64_t conversation_id);
+  // In one transaction: the conversation `conversation` finds or makes
+  // (or its error), then the message in it.
+  Result<SentMessage> send(const std::function<Result<Members>()>& conversation, int64_t sender,
+                           const std::string& text, int64_t now, int64_t notify_gap);
+  Result<int64_t> create_conversation(int64_t house_id, int64_t guest_id, int64_t landlord_id,
+                                      std::optional<int64_t> order_id);
   Db& db_;
 };
 
