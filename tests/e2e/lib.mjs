@@ -142,6 +142,30 @@ export async function newVisitor(browser, { desktop = false, viewport } = {}) {
   return visitor;
 }
 
+/** A visitor kept in the suite's state `s` (closed with it): a phone at 360 px, or a desktop. */
+export async function visitor(s, { desktop = false } = {}) {
+  const v = await newVisitor(s.browser, { desktop });
+  if (!desktop) await v.page.setViewportSize(NARROW);
+  s.visitors.push(v);
+  return v;
+}
+
+/** A registered person (through the register page), logged in. */
+export async function person(s, opts) {
+  const v = await visitor(s, opts);
+  v.mobile = newMobile();
+  v.password = PASSWORD;
+  await register(v.page, v.mobile);
+  return v;
+}
+
+/** A random valid PRC id of someone born 1950-1999. */
+export function randomIdCard() {
+  const r = Math.floor(Math.random() * 1e9);
+  const p = (n, w) => String(n).padStart(w, '0');
+  return idCard(`110105${1950 + (r % 50)}${p(1 + (r % 12), 2)}${p(1 + (r % 28), 2)}${p(r % 1000, 3)}`);
+}
+
 function watch(visitor, page) {
   page.on('pageerror', (e) => visitor.errors.push(`pageerror on ${page.url()}: ${e.message}`));
   page.on('console', (m) => {

@@ -7,34 +7,9 @@
 
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, PREFIX, api, assertEventually, captchaId, dateIn, drawPhoto, fieldError, forgetSession, formMessage,
-  idCard, login, mcDelete, mcWait, newMobile, newVisitor, register, screenshot,
+  DESKTOP, NARROW, PREFIX, api, assertEventually, captchaId, dateIn, drawPhoto, fieldError, forgetSession,
+  formMessage, login, mcDelete, mcWait, person, randomIdCard, register, screenshot, visitor,
 } from '../lib.mjs';
-
-const NARROW = { width: 360, height: 740 };
-const WIDE = { width: 1280, height: 800 };
-
-async function visitor(s, { desktop = false } = {}) {
-  const v = await newVisitor(s.browser, { desktop });
-  if (!desktop) await v.page.setViewportSize(NARROW);
-  s.visitors.push(v);
-  return v;
-}
-
-/** A registered person (through the register page), logged in. */
-async function person(s, opts) {
-  const v = await visitor(s, opts);
-  v.mobile = newMobile();
-  v.password = PASSWORD;
-  await register(v.page, v.mobile);
-  return v;
-}
-
-function newIdCard() {
-  const r = Math.floor(Math.random() * 1e9);
-  const p = (n, w) => String(n).padStart(w, '0');
-  return idCard(`110105${1950 + (r % 50)}${p(1 + (r % 12), 2)}${p(1 + (r % 28), 2)}${p(r % 1000, 3)}`);
-}
 
 async function checkLogin(v) {
   return (await api(v.context, 'GET', '/api/check_login')).errno;
@@ -136,7 +111,7 @@ export const steps = [
     name: 'setup: a verified landlord with a house of three photos, and a guest',
     async run(s) {
       s.landlord = await person(s, { desktop: true });
-      let r = await api(s.landlord.context, 'POST', '/api/profile/auth', { real_name: '赵六', id_card: newIdCard() });
+      let r = await api(s.landlord.context, 'POST', '/api/profile/auth', { real_name: '赵六', id_card: randomIdCard() });
       assert.equal(r.errno, 0, JSON.stringify(r));
       r = await api(s.landlord.context, 'POST', '/api/house/newhouse', {
         title: '后海边的小院', price: '380', district: 2, address: '西城区后海北沿18号', room_count: 2, acreage: 70,
@@ -229,7 +204,7 @@ export const steps = [
     name: 'edit form on a desktop: days that disagree are refused, a fix is saved',
     async run(s) {
       const page = s.landlord.page;
-      await page.setViewportSize(WIDE);
+      await page.setViewportSize(DESKTOP);
       await page.goto(`/newhouse.html?edit=${s.house}`);
       await page.waitForFunction(() => document.querySelector('#house-form [name="title"]').value !== '');
       await page.fill('#house-form [name="min_days"]', '3');
@@ -275,7 +250,7 @@ export const steps = [
     name: 'photos on a desktop: deleting the cover makes the oldest remaining one the cover',
     async run(s) {
       const page = s.landlord.page;
-      await page.setViewportSize(WIDE);
+      await page.setViewportSize(DESKTOP);
       await page.goto(`/newhouse.html?edit=${s.house}#image-step`);
       await page.waitForSelector('#thumbs li[data-url]');
       const [cover, rest] = await photoUrls(page);
@@ -315,7 +290,7 @@ export const steps = [
     name: 'online/offline switch on a desktop: back online, bookable again',
     async run(s) {
       const page = s.landlord.page;
-      await page.setViewportSize(WIDE);
+      await page.setViewportSize(DESKTOP);
       await page.goto('/myhouse.html');
       const row = page.locator(`.row-card[data-house="${s.house}"]`);
       await row.locator('.status-toggle').check();

@@ -7,31 +7,8 @@
 
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, api, assertEventually, dateIn, fieldError, idCard, newMobile, newVisitor, register, screenshot,
+  NARROW, api, assertEventually, dateIn, fieldError, person, randomIdCard, screenshot,
 } from '../lib.mjs';
-
-const NARROW = { width: 360, height: 740 };
-
-async function visitor(s, { desktop = false } = {}) {
-  const v = await newVisitor(s.browser, { desktop });
-  if (!desktop) await v.page.setViewportSize(NARROW);
-  s.visitors.push(v);
-  return v;
-}
-
-async function person(s, opts) {
-  const v = await visitor(s, opts);
-  v.mobile = newMobile();
-  v.password = PASSWORD;
-  await register(v.page, v.mobile);
-  return v;
-}
-
-function newIdCard() {
-  const r = Math.floor(Math.random() * 1e9);
-  const p = (n, w) => String(n).padStart(w, '0');
-  return idCard(`110105${1960 + (r % 40)}${p(1 + (r % 12), 2)}${p(1 + (r % 28), 2)}${p(r % 1000, 3)}`);
-}
 
 /** The first Monday at least `days` days from today, as an offset. */
 function mondayFrom(days) {
@@ -145,7 +122,7 @@ export const steps = [
     async run(s) {
       s.area = 14;
       s.landlord = await person(s, { desktop: true });
-      let r = await api(s.landlord.context, 'POST', '/api/profile/auth', { real_name: '钱七', id_card: newIdCard() });
+      let r = await api(s.landlord.context, 'POST', '/api/profile/auth', { real_name: '钱七', id_card: randomIdCard() });
       assert.equal(r.errno, 0, JSON.stringify(r));
       r = await api(s.landlord.context, 'POST', '/api/house/newhouse', {
         title: '平谷桃花坞小院', price: '200', district: s.area, address: '平谷区桃花坞1号', room_count: 2, acreage: 80,
