@@ -382,6 +382,115 @@ void AvailabilityIndex::erase(int64_t house_id) {
   free_slots_.push_back(slot);
 }
 
+namespace {
+// What a file's columns are, as this build lays them out: a file of
+// another layout (a newer or older ihomed) is not read.
+struct FileLayout {
+  uint32_t version = 1;
+  uint32_t kept = 0, gate = 0, terms = 0, date_price = 0;
+  uint32_t reserved = 0;  // no padding: every byte written is set
+  int64_t horizon = 0;
+  bool operator==(const FileLayout&) const = default;
+};
+}  // namespace
+
+void AvailabilityIndex::write(IndexFileWriter& out) const {
+  out.value(FileLayout{1, sizeof(Kept), sizeof(Gate), sizeof(Terms), sizeof(DatePrice), 0, kHorizonDays});
+  out.value(base_day_);
+  out.value(static_cast<uint8_t>(overflow_));
+  out.value(static_cast<uint64_t>(count_));
+  out.value(listed_);
+  out.vector(houses_);
+  out.vector(gates_);
+  for (const auto& words : nights_) out.vector(words);
+  out.vector(terms_);
+  out.vector(free_terms_);
+  out.vector(date_pool_);
+  out.value(static_cast<uint64_t>(date_garbage_));
+  out.vector(free_slots_);
+  out.vector(slot_of_);
+  for (const Order& o : all_) out.vector(o);
+  out.value(static_cast<uint64_t>(by_area_.size()));
+  for (const auto& [id, area] : by_area_) {
+    out.value(id);
+    out.value(area.listed);
+    out.vector(area.members);
+    for (const Order& o : area.orders) out.vector(o);
+  }
+}
+
+std::optional<AvailabilityIndex> AvailabilityIndex::read(IndexFileReader& in) {
+  FileLayout layout{}, ours{1, sizeof(Kept), sizeof(Gate), sizeof(Terms), sizeof(DatePrice), 0, kHorizonDays};
+  if (!in.value(layout) || !(layout == ours)) return std::nullopt;
+  AvailabilityIndex x;
+  uint8_t overflow = 0;
+  uint64_t count = 0, garbage = 0, areas = 0;
+  constexpr uint64_t kMaxSlots = kMaxId + 1;
+  bool ok = in.value(x.base_day_) && in.value(overflow) && in.value(count) && in.value(x.listed_) &&
+            in.vector(x.houses_, kMaxSlots) && in.vector(x.gates_, kMaxSlots);
+  for (auto& words : x.nights_) ok = ok && in.vector(words, kMaxSlots);
+  ok = ok && in.vector(x.terms_, kMaxSlots) && in.vector(x.free_terms_, kMaxSlots) && in.vector(x.date_pool_) &&
+       in.value(garbage) && in.vector(x.free_slots_, kMaxSlots) && in.vector(x.slot_of_, kMaxSlots);
+  for (Order& o : x.all_) ok = ok && in.vector(o, kMaxSlots);
+  ok = ok && in.value(areas) && areas <= kMaxSlots;
+  for (uint64_t n = 0; ok && n < areas; ++n) {
+    int64_t id = 0;
+    Area area;
+    ok = in.value(id) && in.value(area.listed) && in.vector(area.members, kMaxSlots);
+    for (Order& o : area.orders) ok = ok && in.vector(o, kMaxSlots);
+    ok = ok && x.by_area_.emplace(id, std::move(area)).second;  // each area once
+  }
+  if (!ok || overflow > 1) return std::nullopt;
+  x.overflow_ = overflow;
+  x.count_ = static_cast<size_t>(count);
+  x.date_garbage_ = static_cast<size_t>(garbage);
+  if (!x.consistent()) return std::nullopt;
+  return x;
+}
+
+bool AvailabilityIndex::consistent() const {
+  // Everything query(), upsert() and erase() index with, in range; the
+  // counts agree with what they count.
+  const size_t n = houses_.size();
+  auto in_slots = [n](const std::vector<uint32_t>& v) {
+    return std::all_of(v.begin(), v.end(), [n](uint32_t s) { return s < n; });
+  };
+  if (gates_.size() != n || listed_ < 0 || count_ > n) return false;
+  for (const auto& words : nights_)
+    if (words.size() != n) return false;
+  for (const Gate& g : gates_)
+    if (!g.flat() && g.terms() >= terms_.size()) return false;
+  for (const Terms& t : terms_)
+    if (uint64_t{t.dates_at} + t.date_count > date_pool_.size()) return false;
+  if (!std::all_of(free_terms_.begin(), free_terms_.end(), [&](uint32_t t) { return t < terms_.size(); }) ||
+      !in_slots(free_slots_) || date_garbage_ > date_pool_.size())
+    return false;
+  size_t indexed = 0;
+  for (size_t id = 0; id < slot_of_.size(); ++id) {
+    uint32_t s = slot_of_[id];
+    if (s == kNoSlot) continue;
+    if (s >= n || houses_[s].id != static_cast<int64_t>(id)) return false;
+    ++indexed;
+  }
+  if (indexed != count_ || free_slots_.size() + count_ != n) return false;
+  for (const Order& o : all_)
+    if (o.size() != count_ || !in_slots(o)) return false;
+  size_t members = 0;
+  int64_t listed = 0;
+  for (const auto& [id, area] : by_area_) {
+    if (!in_slots(area.members) || !std::is_sorted(area.members.begin(), area.members.end()) || area.listed < 0 ||
+        area.listed > static_cast<int64_t>(area.members.size()))
+      return false;
+    for (uint32_t s : area.members)
+      if (houses_[s].area_id != id) return false;
+    for (const Order& o : area.orders)
+      if (o.size() != area.members.size() || !in_slots(o)) return false;
+    members += area.members.size();
+    listed += area.listed;
+  }
+  return members == count_ && listed == listed_;
+}
+
 [[gnu::always_inline]] inline bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) const {
   const Gate& g = gates_[slot];
   if (f.candidates && !(((*f.candidates)[slot / 64] >> (slot % 64)) & 1)) return false;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "ihome/core/date.h"
@@ -21,8 +22,20 @@ std::unique_ptr<LiveIndex>& prebuilt() {
 }
 }  // namespace
 
-Status LiveIndex::prebuild(Db& db) {
-  auto index = std::make_unique<LiveIndex>();
+Status LiveIndex::prebuild(Db& db, const std::string& file) {
+  std::unique_ptr<LiveIndex> index;
+  if (!file.empty()) {
+    auto start = std::chrono::steady_clock::now();
+    std::string why;
+    index = restore(db, file, why);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    if (index)
+      log_info("search index read file=" + log_quote(file) + " houses=" + std::to_string(index->index_->size()) +
+               " seq=" + std::to_string(index->seq_) + " ms=" + std::to_string(ms));
+    else if (!why.empty())
+      log_warn("search index file not used, building from the database: " + why);
+  }
+  if (!index) index = std::make_unique<LiveIndex>();
   Status s = index->sync(db);
   if (!s.ok()) return s;
   prebuilt() = std::move(index);
@@ -36,6 +49,104 @@ std::unique_ptr<LiveIndex> LiveIndex::take_prebuilt() {
   if (!taken) return nullptr;
   taken->seen_ = ChangeStamp{};  // another connection's counters: check the log on first use
   return taken;
+}
+
+namespace {
+// The file (index_file.h): this header, the expiries, the index's columns.
+constexpr uint64_t kFileMagic = 0x31584449656d6f68;  // "homeIDX1"
+struct FileHeader {
+  uint64_t magic = kFileMagic;
+  unsigned char token[16] = {};
+  int64_t seq = 0;
+  int64_t seq_house = 0;  // the house of log entry `seq`
+  int64_t base_day = 0;
+  int64_t saved_at = 0;
+};
+static_assert(sizeof(FileHeader) == 56);  // no padding
+struct FileExpiry {
+  int64_t at;
+  int64_t house;
+};
+}  // namespace
+
+std::string LiveIndex::save(Db& db, const std::string& path) const {
+  if (!index_) return "no index";
+  SearchSource source(db);
+  auto token = source.identity();
+  if (!token) return std::string(token.error().text());
+  auto house = source.change_at(seq_);
+  if (!house) return std::string(house.error().text());
+  if (!*house) return "the change log no longer holds entry " + std::to_string(seq_);
+  FileHeader h;
+  if (token->size() != sizeof h.token) return "the database's token is not 16 bytes";
+  std::copy(token->begin(), token->end(), h.token);
+  h.seq = seq_;
+  h.seq_house = **house;
+  h.base_day = index_->base_day();
+  h.saved_at = unix_now();
+  std::vector<FileExpiry> expiries;
+  expiries.reserve(expiries_.size());
+  for (const auto& [at, id] : expiries_) expiries.push_back({at, id});
+  IndexFileWriter out(path);
+  out.value(h);
+  out.vector(expiries);
+  index_->write(out);
+  return out.commit();
+}
+
+std::optional<LiveIndex::FileStamp> LiveIndex::peek(const std::string& path) {
+  IndexFileReader in(path);
+  FileHeader h;
+  if (!in.value(h) || h.magic != kFileMagic) return std::nullopt;
+  return FileStamp{std::string(reinterpret_cast<const char*>(h.token), sizeof h.token), h.seq, h.base_day, h.saved_at};
+}
+
+std::unique_ptr<LiveIndex> LiveIndex::restore(Db& db, const std::string& path, std::string& why) {
+  why.clear();
+  IndexFileReader in(path);
+  if (in.missing()) return nullptr;
+  FileHeader h;
+  if (!in.value(h) || h.magic != kFileMagic) {
+    why = log_quote(path) + " is not a search index file of this version";
+    return nullptr;
+  }
+  // Which database, and where in its log: checked before reading the rest.
+  {
+    auto tx = Transaction::begin(db, Transaction::Mode::kDeferred);
+    if (!tx) {
+      why = std::string(tx.error().text());
+      return nullptr;
+    }
+    SearchSource source(db);
+    auto token = source.identity();
+    auto house = source.change_at(h.seq);
+    if (!token || !house) {
+      why = std::string(!token ? token.error().text() : house.error().text());
+      return nullptr;
+    }
+    if (*token != std::string(reinterpret_cast<const char*>(h.token), sizeof h.token)) {
+      why = log_quote(path) + " was made from another database";
+      return nullptr;
+    }
+    if (!*house || **house != h.seq_house) {
+      why = log_quote(path) + " is at change " + std::to_string(h.seq) +
+            ", which the change log no longer holds as it was (pruned, or a restore)";
+      return nullptr;
+    }
+  }
+  std::vector<FileExpiry> expiries;
+  bool read = in.vector(expiries, AvailabilityIndex::kMaxId * 64);
+  std::optional<AvailabilityIndex> index;
+  if (read) index = AvailabilityIndex::read(in);
+  if (!index || !in.finish() || index->base_day() != h.base_day) {
+    why = log_quote(path) + " is damaged or of another layout";
+    return nullptr;
+  }
+  auto live = std::make_unique<LiveIndex>();
+  live->index_ = std::make_unique<AvailabilityIndex>(std::move(*index));
+  live->seq_ = h.seq;
+  for (const FileExpiry& e : expiries) live->expiries_.emplace(e.at, e.house);
+  return live;
 }
 
 Status LiveIndex::sync(Db& db) {

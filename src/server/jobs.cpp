@@ -6,12 +6,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <memory>
 #include <string>
 
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/pay/settle.h"
+#include "ihome/search/live_index.h"
+#include "ihome/store/search_source.h"
 #include "ihome/store/orders.h"
 
 namespace ihome {
@@ -36,6 +40,69 @@ void install_signals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+// Keeps the saved search index (LiveIndex::save) close to the change log,
+// so that the next start reads it and catches up little: saved once the log
+// moved and the file is search_index_save_s old, at once kSaveBehind changes
+// behind or when its horizon aged out.  At the job process's start the
+// master's prebuilt index (this process's copy) is saved when newer than the
+// file; after that each save reads the file, syncs it and writes it back,
+// holding the index only meanwhile.  Failures are logged once until a save
+// works again.
+class IndexSaver {
+ public:
+  static constexpr int64_t kSaveBehind = 2000;
+
+  IndexSaver(const Config& config) : every_s_(config.search_index_save_s) {
+    if (every_s_ > 0) path_ = LiveIndex::file_for(config.db);
+  }
+
+  void start(Db& db) {
+    auto prebuilt = LiveIndex::take_prebuilt();
+    if (path_.empty() || !prebuilt) return;
+    SearchSource source(db);
+    auto token = source.identity();
+    auto stamp = LiveIndex::peek(path_);
+    if (!token) return;
+    if (!stamp || stamp->token != *token || stamp->seq < prebuilt->seq() || stamp->base_day < prebuilt->index().base_day())
+      saved(prebuilt->save(db, path_), *prebuilt);
+  }
+
+  void tick(Db& db, int64_t now) {
+    if (path_.empty() || now < next_check_) return;
+    next_check_ = now + std::min<int64_t>(every_s_, 30);
+    SearchSource source(db);
+    auto token = source.identity();
+    auto last = source.last_change();
+    if (!token || !last) return;
+    auto stamp = LiveIndex::peek(path_);
+    bool due = !stamp || stamp->token != *token || *last - stamp->seq >= kSaveBehind ||
+               (*last != stamp->seq && now - stamp->saved_at >= every_s_) ||
+               today() - stamp->base_day > LiveIndex::kMaxAgeDays + LiveIndex::kLookBackDays;
+    if (!due) return;
+    std::string why;
+    std::unique_ptr<LiveIndex> live = LiveIndex::restore(db, path_, why);
+    if (!live) live = std::make_unique<LiveIndex>();
+    if (Status s = live->sync(db); !s.ok()) return saved(std::string(s.error().text()), *live);
+    saved(live->save(db, path_), *live);
+  }
+
+ private:
+  void saved(const std::string& error, const LiveIndex& live) {
+    if (error.empty()) {
+      log_info("search index saved file=" + log_quote(path_) + " seq=" + std::to_string(live.seq()));
+      failing_ = false;
+    } else if (!failing_) {
+      log_warn("search index not saved: " + error);
+      failing_ = true;
+    }
+  }
+
+  int64_t every_s_;
+  std::string path_;
+  int64_t next_check_ = 0;
+  bool failing_ = false;
+};
+
 }  // namespace
 
 int run_jobs(const Config& config, pid_t master_pid) {
@@ -53,12 +120,17 @@ int run_jobs(const Config& config, pid_t master_pid) {
   std::unique_ptr<Db> db;
   log_info("jobs started provider=" + config.payment_provider);
   bool failing = false;
+  IndexSaver index_saver(config);
   while (!g_stop) {
     if (!db) {
       auto opened = Db::open(config.db, config.db_busy_timeout_ms, config.db_max_pages);
-      if (opened) db = std::move(opened.value());
+      if (opened) {
+        db = std::move(opened.value());
+        index_saver.start(*db);
+      }
     }
     if (db) {
+      index_saver.tick(*db, unix_now());
       auto tick = run_jobs_once(*db, provider->get(), config, unix_now(), today());
       if (!tick) {
         if (!failing) log_warn("jobs: " + std::string(tick.error().text()));

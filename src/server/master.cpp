@@ -308,7 +308,8 @@ int check_startup(const Config& config, bool prebuild_index) {
     // The search index, once for every worker (shared copy-on-write); not
     // for `ihomed --check`, which only checks (at 1M houses a build is seconds).
     if (prebuild_index) {
-      if (Status built = LiveIndex::prebuild(**db); !built.ok())
+      std::string file = config.search_index_save_s > 0 ? LiveIndex::file_for(config.db) : std::string();
+      if (Status built = LiveIndex::prebuild(**db, file); !built.ok())
         log_warn("search index not prebuilt; each worker builds its own");
     }
   }  // closed before fork: workers open their own connections

@@ -57,6 +57,25 @@ Result<int64_t> SearchSource::last_change() {
   return s->int64(0);
 }
 
+Result<std::optional<int64_t>> SearchSource::change_at(int64_t seq) {
+  auto s = db_.prepare("SELECT house_id FROM search_changes WHERE seq = ?1");
+  if (!s) return s.take_error();
+  s->bind(1, seq);
+  auto row = s->step();
+  if (!row) return row.take_error();
+  if (!*row) return std::optional<int64_t>();
+  return std::optional<int64_t>(s->int64(0));
+}
+
+Result<std::string> SearchSource::identity() {
+  auto s = db_.prepare("SELECT token FROM database_identity WHERE id = 1");
+  if (!s) return s.take_error();
+  auto row = s->step();
+  if (!row) return row.take_error();
+  if (!*row) return db_error("database_identity has no row");
+  return s->blob(0);
+}
+
 Result<std::vector<std::pair<int64_t, int64_t>>> SearchSource::changes_after(int64_t seq, int64_t limit) {
   auto s = db_.prepare("SELECT seq, house_id FROM search_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2");
   if (!s) return s.take_error();

@@ -130,6 +130,7 @@ class Stack:
         self.extra_env = dict(BASE_ENV)
         self.extra_env.update(env or {})
         self.proc = None
+        self.starts = 0
         self.tmp = None
         self.var = None
         self.port = None
@@ -146,17 +147,21 @@ class Stack:
     def start(self):
         if not os.access(STACK_SCRIPT, os.X_OK):
             raise StackError("%s is missing or not executable" % STACK_SCRIPT)
-        self.tmp = tempfile.mkdtemp(prefix="ihome-it-%s-" % self.name)
-        self.var = os.path.join(self.tmp, "var")
-        os.makedirs(self.var)
+        if self.tmp is None:
+            self.tmp = tempfile.mkdtemp(prefix="ihome-it-%s-" % self.name)
+            self.var = os.path.join(self.tmp, "var")
+            os.makedirs(self.var)
+            self.starts = 0
+        self.starts += 1  # a start after stop(keep_data=True) logs to a file of its own
         self.port = free_port()
-        self.log_path = os.path.join(self.tmp, "stack.log")
+        self.log_path = os.path.join(self.tmp, "stack.log" if self.starts == 1 else "stack-%d.log" % self.starts)
         env = dict(os.environ)
         env["DEMO"] = "0"  # the tests' stacks start empty, whatever the caller's shell says
         env.update(self.extra_env)
         env["PORT"] = str(self.port)
         env["VAR"] = self.var
-        STARTED_STACKS.append(self)
+        if self not in STARTED_STACKS:
+            STARTED_STACKS.append(self)
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
@@ -266,9 +271,10 @@ class Stack:
                 pass
         return resume
 
-    def stop(self, check=True):
+    def stop(self, check=True, keep_data=False):
         """SIGTERM ihome-stack and wait; then make sure nothing is left.  Returns a list of
-        complaints (left-over processes, port still open); raises when `check` and any."""
+        complaints (left-over processes, port still open); raises when `check` and any.
+        `keep_data`: the data dir stays, and start() starts the stack on it again."""
         complaints = []
         if self.proc is not None:
             if self.proc.poll() is None:
@@ -305,7 +311,7 @@ class Stack:
         self.log_tail = self.read_log_tail()
         if complaints:
             self.log_tail += "\n[harness] " + "\n[harness] ".join(complaints)
-        if self.tmp:
+        if self.tmp and not keep_data:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
         if check and complaints:

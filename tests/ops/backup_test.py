@@ -189,9 +189,13 @@ class RestoreRoundTrip(unittest.TestCase):
         r = run([script("ihome-restore"), "--yes", os.path.join(tmp, "nothing")] + data_paths(stack))
         self.assertEqual(r.returncode, 3, describe(r))
 
+        # The saved search index (made from the database being replaced) is there now.
+        self.assertTrue(os.path.isfile(stack.db + ".index"))
         r = run([script("ihome-restore"), "--yes", backup] + data_paths(stack))
         self.assertEqual(r.returncode, 0, describe(r))
         self.assertTrue(os.path.isfile(picture), "the picture is not restored")
+        self.assertFalse(os.path.exists(stack.db + ".index"), "a cache of the replaced database: removed")
+        self.assertIn("saved search index removed", r.stderr)
         aside = [n for n in os.listdir(stack.var) if ".before-restore-" in n]
         self.assertTrue(any(n.startswith("ihome.db.before-restore-") for n in aside), aside)
 

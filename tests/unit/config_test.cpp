@@ -305,7 +305,7 @@ TEST_CASE("config_keys lists every Config field once, with its default and help"
       "payment_provider", "payment_window_minutes", "refund_full_days", "public_url",
       "alipay_app_id", "alipay_private_key_file", "alipay_public_key_file", "alipay_gateway",
       "alipay_ca_file", "payment_query_after_s", "payment_query_every_s", "payment_query_grace_s",
-      "refund_retry_first_s", "refund_retry_max_s", "jobs_interval_ms",
+      "refund_retry_first_s", "refund_retry_max_s", "jobs_interval_ms", "search_index_save_s",
   };
   std::set<std::string> seen;
   for (const ConfigKey& k : config_keys()) {
@@ -350,6 +350,7 @@ TEST_CASE("config_keys defaults match Config's compiled-in defaults") {
       {"login_lock", "900"},
       {"password_opslimit", "2"},
       {"password_memlimit_kib", "65536"},
+      {"search_index_save_s", "300"},
   };
   for (const auto& [name, value] : defaults) {
     CAPTURE(name);

@@ -739,6 +739,166 @@ TEST_CASE("differential: pruned log entries and a restored (older) database rebu
   CHECK(live.rebuilds() == 3);
 }
 
+// ------------------------------------------------------- the saved index
+
+namespace {
+std::string read_file(const std::string& path) {
+  std::string out;
+  FILE* f = fopen(path.c_str(), "rb");
+  REQUIRE(f);
+  char buf[65536];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  fclose(f);
+  return out;
+}
+void write_file(const std::string& path, const std::string& bytes) {
+  FILE* f = fopen(path.c_str(), "wb");
+  REQUIRE(f);
+  REQUIRE(fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
+  fclose(f);
+}
+}  // namespace
+
+TEST_CASE("index file: a restored index answers every search as SQL does, and catches up from the log") {
+  TempDir t;
+  auto db = t.open();
+  auto writer = t.open(false);
+  std::mt19937_64 rng(20261202);
+  generate(*db, rng, 400);
+  // A stay waiting for its payment: its nights free at pay_by, which the
+  // file must remember (no write announces it).
+  int64_t pay_by = unix_now() + 2;
+  exec(*db, "INSERT INTO orders (user_id, house_id, start_date, end_date, days, price, amount, status, pay_by) "
+            "VALUES (2, 1, '" + format_date(today() + 3) + "', '" + format_date(today() + 5) +
+                "', 2, 100, 200, 'WAIT_PAYMENT', " + std::to_string(pay_by) + ")");
+  LiveIndex live;
+  REQUIRE(live.sync(*db).ok());
+  const std::string file = LiveIndex::file_for(t.dir + "/test.db");
+  CHECK(file == t.dir + "/test.db.index");
+  REQUIRE(live.save(*db, file) == "");
+  CHECK(access((file + ".tmp").c_str(), F_OK) != 0);  // renamed into place
+  auto stamp = LiveIndex::peek(file);
+  REQUIRE(stamp);
+  CHECK(stamp->seq == live.seq());
+  CHECK(stamp->base_day == live.index().base_day());
+  CHECK(stamp->token.size() == 16);
+
+  std::string why = "x";
+  auto restored = LiveIndex::restore(*db, file, why);
+  REQUIRE(restored);
+  CHECK(why.empty());
+  CHECK(restored->seq() == live.seq());
+  CHECK(restored->index().size() == live.index().size());
+  CHECK(restored->index().memory_bytes() > 0);
+  Differential same{*db, *restored, rng, today()};
+  same.run(1500);
+  CHECK(same.checked > 1000);
+  CHECK(restored->rebuilds() == 0);
+
+  // Writes after the save: the old file is restored and catches up.
+  Differential on_live{*db, live, rng, today()};
+  on_live.mutate(*writer, 60);
+  auto behind = LiveIndex::restore(*db, file, why);
+  REQUIRE(behind);
+  CHECK(behind->seq() < scalar(*db, "SELECT max(seq) FROM search_changes"));
+  Differential caught{*db, *behind, rng, today()};
+  caught.run(800);
+  CHECK(behind->rebuilds() == 0);
+  CHECK(behind->applied() > 0);
+
+  // pay_by passes: the restored index frees those nights as SQL does.
+  while (unix_now() < pay_by) usleep(50 * 1000);
+  HouseSearch q;
+  q.start_day = today() + 3;
+  q.end_day = today() + 5;
+  q.area_id = scalar(*db, "SELECT area_id FROM houses WHERE id = 1");
+  for (int round = 0; round < 2; ++round) {
+    auto again = LiveIndex::restore(*db, file, why);
+    REQUIRE(again);
+    REQUIRE(again->sync(*db).ok());
+    auto sql = Houses(*db).search(q);
+    REQUIRE(sql.ok());
+    auto got = again->index().query(q);
+    REQUIRE(got);
+    CHECK(got->total == sql->total);
+    bool listed = std::any_of(sql->houses.begin(), sql->houses.end(), [](const HouseSummary& h) { return h.id == 1; });
+    CHECK(listed == (scalar(*db, "SELECT count(*) FROM orders WHERE house_id = 1 AND status IN ('WAIT_ACCEPT', "
+                                 "'PAID', 'WAIT_COMMENT', 'COMPLETE') AND start_date < '" + format_date(today() + 5) +
+                                 "' AND end_date > '" + format_date(today() + 3) + "'") == 0 &&
+                     scalar(*db, "SELECT status = 'online' AND min_days <= 2 AND (max_days = 0 OR max_days >= 2) "
+                                 "FROM houses WHERE id = 1") == 1));
+    Differential after{*db, *again, rng, today()};
+    after.run(200);
+  }
+}
+
+TEST_CASE("index file: refused when missing, damaged, short, of another database or past the log") {
+  TempDir t;
+  auto db = t.open();
+  std::mt19937_64 rng(11);
+  generate(*db, rng, 150);
+  LiveIndex live;
+  REQUIRE(live.sync(*db).ok());
+  const std::string file = t.dir + "/test.db.index";
+  std::string why = "x";
+  CHECK_FALSE(LiveIndex::restore(*db, file, why));  // none yet
+  CHECK(why.empty());
+  REQUIRE(live.save(*db, file) == "");
+  const std::string good = read_file(file);
+  REQUIRE(good.size() > 1000);
+
+  auto refused = [&](const std::string& bytes, const char* says) {
+    write_file(file, bytes);
+    std::string reason;
+    CHECK_FALSE(LiveIndex::restore(*db, file, reason));
+    CHECK(reason.find(says) != std::string::npos);
+  };
+  // Any byte changed: in the header, the expiries, the columns, the hash.
+  for (size_t at : {size_t{0}, size_t{9}, size_t{60}, good.size() / 3, good.size() / 2, good.size() - 40,
+                    good.size() - 1}) {
+    CAPTURE(at);
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x10);
+    refused(bad, at == 9 ? "another database" : at == 0 ? "not a search index file" : "damaged");
+  }
+  refused(good.substr(0, good.size() / 2), "damaged");
+  refused(good.substr(0, 20), "not a search index file");
+  refused("", "not a search index file");
+  refused(good + "x", "damaged");
+
+  // The same bytes against another database.
+  write_file(file, good);
+  TempDir other;
+  auto odb = other.open();
+  std::mt19937_64 rng2(11);
+  generate(*odb, rng2, 150);  // the same houses, orders and change log
+  CHECK(scalar(*odb, "SELECT max(seq) FROM search_changes") == live.seq());
+  why.clear();
+  CHECK_FALSE(LiveIndex::restore(*odb, file, why));
+  CHECK(why.find("another database") != std::string::npos);
+
+  // Its log entry gone: pruned, or a restore put another history in place.
+  REQUIRE(LiveIndex::restore(*db, file, why));
+  exec(*db, "DELETE FROM search_changes WHERE seq = " + std::to_string(live.seq()));
+  CHECK_FALSE(LiveIndex::restore(*db, file, why));
+  CHECK(why.find("no longer holds") != std::string::npos);
+  exec(*db, "INSERT INTO search_changes (seq, house_id) VALUES (" + std::to_string(live.seq()) + ", 999999)");
+  CHECK_FALSE(LiveIndex::restore(*db, file, why));
+  CHECK(why.find("no longer holds") != std::string::npos);
+
+  // An index of no houses round-trips too.
+  TempDir empty;
+  auto edb = empty.open();
+  LiveIndex none;
+  REQUIRE(none.sync(*edb).ok());
+  REQUIRE(none.save(*edb, empty.dir + "/test.db.index") == "");
+  auto back = LiveIndex::restore(*edb, empty.dir + "/test.db.index", why);
+  REQUIRE(back);
+  REQUIRE(back->sync(*edb).ok());
+  CHECK(back->index().size() == 0);
+  CHECK(back->index().query(HouseSearch{})->total == 0);
+}
+
 TEST_CASE("change log: keeps the newest 50000 entries") {
   TempDir t;
   auto db = t.open();

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "ihome/core/pricing.h"
+#include "ihome/search/index_file.h"
 #include "ihome/store/houses.h"
 #include "ihome/store/search_source.h"
 
@@ -73,6 +74,14 @@ class AvailabilityIndex {
   // inside [base_day, base_day + kHorizonDays], or a house could not be
   // indexed (see kMaxId).
   std::optional<IndexPage> query(const HouseSearch& q, const std::vector<int64_t>* candidates = nullptr) const;
+
+  // Its whole state as the columns it is kept in (index_file.h), for
+  // LiveIndex::save; read() of what write() wrote answers every query as
+  // this index does.  read() checks every slot, offset and count it reads
+  // against the sizes read before it (and the layout against this build's):
+  // nullopt when one is off.  Not between begin_bulk() and end_bulk().
+  void write(IndexFileWriter& out) const;
+  static std::optional<AvailabilityIndex> read(IndexFileReader& in);
 
  private:
   static constexpr int kWords = static_cast<int>(kHorizonDays / 64);
@@ -121,6 +130,7 @@ class AvailabilityIndex {
     PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
   };
   static std::optional<Kept> keep(const IndexedHouse& house);
+  bool consistent() const;  // read()'s checks
 
   // What query() tests a slot against.
   struct Filter {

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "ihome/core/result.h"
 #include "ihome/search/index.h"
@@ -40,8 +42,34 @@ class LiveIndex {
   // it on its own connection (the log position carries over, the
   // connection's counters do not).  Respawned workers get the master's copy
   // too and catch up from the change log.
-  static Status prebuild(Db& db);
+  // `file` (file_for(), or empty for none): read it if restore() may (else
+  // build from SQL), then catch up.
+  static Status prebuild(Db& db, const std::string& file = {});
   static std::unique_ptr<LiveIndex> take_prebuilt();
+
+  // The index as a file beside the database (index_file.h), so that a start
+  // reads it and catches up from the change log instead of building from
+  // SQL.  The file names the database (sql/013's token) and the log entry
+  // it is current to (its seq and that entry's house).  save() writes it
+  // (after a successful sync()); "" or why not.  restore() reads it and
+  // refuses, saying why in `why` ("" for no file): a file of another
+  // database, an entry the log no longer holds as it was (pruned past, or a
+  // restore put another history in place), a damaged file (its hash), or
+  // one of another layout.  A restored index's first sync() catches up
+  // from that entry, or rebuilds as sync() always does (horizon aged, too
+  // many changes).  ihome-restore moves the file aside with the database.
+  static std::string file_for(const std::string& db_path) { return db_path + ".index"; }
+  std::string save(Db& db, const std::string& path) const;
+  static std::unique_ptr<LiveIndex> restore(Db& db, const std::string& path, std::string& why);
+  // A file's header, unchecked: for deciding when to save again.
+  struct FileStamp {
+    std::string token;  // the database's
+    int64_t seq = 0;
+    int64_t base_day = 0;
+    int64_t saved_at = 0;  // unix time
+  };
+  static std::optional<FileStamp> peek(const std::string& path);
+  int64_t seq() const { return seq_; }
 
   uint64_t rebuilds() const { return rebuilds_; }
   uint64_t applied() const { return applied_; }
