@@ -10,7 +10,11 @@ a test CA instead of Let's Encrypt.  The test checks what ihome-admin did: the s
 the domain and is enabled, certbot was asked for exactly that webroot and domain with the
 e-mail and the deploy hook, the links, and nginx serving the certificate (verified against
 the test CA with the domain as SNI); a renewal (new files, the hook run as certbot runs it)
-is served at once; Debian's testssl.sh finds nothing rated HIGH or CRITICAL on the site."""
+is served at once; Debian's testssl.sh finds nothing rated HIGH or CRITICAL on the site.
+
+`nginx -s reload` only signals the master and returns; a busy master applies the new
+configuration later.  An nginx wrapper makes that late (2 s) or lost: ihome-admin must not
+start certbot before port 80 serves the ACME location, and must say so when it never does."""
 
 import json
 import os
@@ -25,7 +29,7 @@ import time
 import unittest
 
 import install_test
-from opslib import describe, harness, have, apt_install, mkdtemp, run, script
+from opslib import describe, harness, have, apt_install, mkdtemp, run, script, wait_for
 
 DOMAIN = "ihome.test"
 
@@ -51,6 +55,23 @@ rm -f "$webroot/.well-known/acme-challenge/$token"
 live=$IHOME_LETSENCRYPT_DIR/live/$domain
 mkdir -p "$live"
 sh "$FAKE_ISSUE" "$domain" "$live"
+"""
+
+# nginx whose master applies `-s reload` late (FAKE_RELOAD=late: 2 s after this command has
+# returned, as a busy machine may; FAKE_RELOAD_LOG gets `late` now and `applied` then) or
+# never (FAKE_RELOAD=lost).
+SLOW_NGINX = r"""#!/bin/sh
+case " $* " in
+  *" -s reload "*)
+    case "${FAKE_RELOAD:-}" in
+      late)
+        echo late >> "$FAKE_RELOAD_LOG"
+        (sleep 2; nginx "$@"; echo applied >> "$FAKE_RELOAD_LOG") </dev/null >/dev/null 2>&1 &
+        exit 0 ;;
+      lost) exit 0 ;;
+    esac ;;
+esac
+exec nginx "$@"
 """
 
 # Issues DOMAIN's certificate from the test CA into DIR (also used for the renewal).
@@ -117,6 +138,10 @@ class TlsOneCommand(unittest.TestCase):
         with open(certbot, "w") as f:
             f.write(FAKE_CERTBOT)
         os.chmod(certbot, 0o755)
+        cls.slow_nginx = os.path.join(t, "bin/slow-nginx")
+        with open(cls.slow_nginx, "w") as f:
+            f.write(SLOW_NGINX)
+        os.chmod(cls.slow_nginx, 0o755)
         cls.certbot_log = os.path.join(t, "certbot.args")
         cls.nginx_cmd = "nginx -c %s -p %s" % (cls.conf, t)
         cls.env = {
@@ -207,6 +232,71 @@ class TlsOneCommand(unittest.TestCase):
         self.assertGreater(len(findings), 20, describe(r))
         bad = [f for f in findings if f.get("severity") in ("HIGH", "CRITICAL")]
         self.assertEqual(bad, [], "testssl.sh findings rated HIGH or CRITICAL")
+
+    def disable_site(self):
+        """Back to an nginx without the site: its port 80 refuses connections."""
+        os.remove(os.path.join(self.tmp, "enabled/ihome.conf"))
+        r = run(self.nginx_cmd.split() + ["-s", "reload"])
+        self.assertEqual(r.returncode, 0, describe(r))
+
+        def refused():
+            try:
+                socket.create_connection(("127.0.0.1", self.http_port), timeout=2).close()
+                return False
+            except ConnectionRefusedError:
+                return True
+            except OSError:  # reset: the old listener closing
+                return False
+        self.assertTrue(wait_for(refused, 10), "port 80 still answers after the site went")
+
+    def certbot_runs(self):
+        with open(self.certbot_log) as f:
+            return len(f.read().splitlines())
+
+    def acme_files(self):
+        return os.listdir(os.path.join(self.tmp, "acme/.well-known/acme-challenge"))
+
+    def tls_with_reload(self, how):
+        """ihome-admin tls with reloads late or lost; returns once every late one is applied."""
+        log = os.path.join(self.tmp, "reloads")
+        env = dict(self.env, FAKE_RELOAD=how, FAKE_RELOAD_LOG=log, IHOME_NGINX="%s -c %s -p %s" % (
+            self.slow_nginx, self.conf, self.tmp))
+        r = run([script("ihome-admin"), "tls", DOMAIN, "--email", "ops@ihome.test"],
+                env=env, timeout=120)
+
+        def all_applied():
+            if not os.path.exists(log):
+                return True
+            with open(log) as f:
+                lines = f.read().split()
+            return lines.count("late") == lines.count("applied")
+        self.assertTrue(wait_for(all_applied, 10), "a late reload never ran")
+        return r
+
+    def test_4_certbot_waits_for_a_late_reload(self):
+        self.assertEqual(self.result.returncode, 0, describe(self.result))
+        self.disable_site()
+        runs = self.certbot_runs()
+        r = self.tls_with_reload("late")
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertEqual(self.certbot_runs(), runs + 1, describe(r))
+        self.assertEqual(self.acme_files(), [], "a probe or challenge file was left behind")
+        self.assertIn(("DNS", DOMAIN), self.served_cert()["subjectAltName"])
+
+    def test_5_a_reload_that_never_applies_stops_before_certbot(self):
+        self.assertEqual(self.result.returncode, 0, describe(self.result))
+        self.disable_site()
+        runs = self.certbot_runs()
+        try:
+            r = self.tls_with_reload("lost")
+            self.assertEqual(r.returncode, 1, describe(r))
+            self.assertEqual(self.certbot_runs(), runs, "certbot ran: " + describe(r))
+            self.assertEqual(self.acme_files(), [], "the probe was left behind")
+            last = r.stderr.strip().splitlines()[-1]
+            self.assertRegex(last, r"^ihome-admin: tls: nginx did not pick up the ACME location",
+                             describe(r))
+        finally:
+            run(self.nginx_cmd.split() + ["-s", "reload"])
 
     def test_usage_errors(self):
         for args in (["tls"], ["tls", "not a domain"], ["tls", "ihome.example.com"],
