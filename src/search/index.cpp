@@ -32,7 +32,7 @@ void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
 }  // namespace
 
 size_t AvailabilityIndex::memory_bytes() const {
-  size_t n = houses_.capacity() * sizeof(Kept) + gates_.capacity() * sizeof(Gate) +
+  size_t n = houses_.capacity() * sizeof(Kept) + ids_.capacity() * sizeof(int32_t) + gates_.capacity() * sizeof(Gate) +
              slot_of_.capacity() * sizeof(uint32_t) + free_slots_.capacity() * sizeof(uint32_t);
   for (const auto& words : nights_) n += words.capacity() * sizeof(uint64_t);
   n += terms_.capacity() * sizeof(Terms) + free_terms_.capacity() * sizeof(uint32_t);
@@ -80,6 +80,9 @@ void AvailabilityIndex::set_dates(Terms& t, const std::vector<DatePrice>& dates)
   }
   std::copy(dates.begin(), dates.end(), date_pool_.begin() + t.dates_at);
   t.date_count = static_cast<uint32_t>(dates.size());
+  auto day32 = [](int64_t day) { return static_cast<int32_t>(std::clamp<int64_t>(day, INT32_MIN, INT32_MAX)); };
+  t.dates_from = dates.empty() ? 0 : day32(dates.front().start_day);
+  t.dates_to = dates.empty() ? 0 : day32(dates.back().end_day);
 }
 
 void AvailabilityIndex::compact_terms() {
@@ -240,6 +243,7 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
     } else {
       slot = static_cast<uint32_t>(houses_.size());
       houses_.emplace_back();
+      ids_.emplace_back();
       gates_.emplace_back();
       for (auto& words : nights_) words.push_back(0);
     }
@@ -248,6 +252,7 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
     ++count_;
   }
   houses_[slot] = *kept;
+  ids_[slot] = kept->id;
   set_gate(slot, house, stays);
   if (gates_[slot].min_days != kUnlisted && !bulk_) {
     ++listed_;
@@ -311,6 +316,7 @@ void AvailabilityIndex::end_bulk() {
       gates[n] = gates_[by_place[n]];
     }
     houses_ = std::move(houses);
+    for (size_t n = 0; n < houses_.size(); ++n) ids_[n] = houses_[n].id;
     gates_ = std::move(gates);
     for (auto& words : nights_) {
       std::vector<uint64_t> moved(words.size());
@@ -358,6 +364,7 @@ void AvailabilityIndex::end_bulk() {
   }
   // A build grows its arrays by doubling: give the slack back.
   houses_.shrink_to_fit();
+  ids_.shrink_to_fit();
   gates_.shrink_to_fit();
   for (auto& words : nights_) words.shrink_to_fit();
   slot_of_.shrink_to_fit();
@@ -376,6 +383,7 @@ void AvailabilityIndex::erase(int64_t house_id) {
   slot_of_[static_cast<size_t>(house_id)] = kNoSlot;
   --count_;
   houses_[slot] = Kept{};
+  ids_[slot] = 0;
   IndexedHouse unlisted;
   unlisted.listed = false;
   set_gate(slot, unlisted, {});
@@ -444,6 +452,8 @@ std::optional<AvailabilityIndex> AvailabilityIndex::read(IndexFileReader& in) {
   x.overflow_ = overflow;
   x.count_ = static_cast<size_t>(count);
   x.date_garbage_ = static_cast<size_t>(garbage);
+  x.ids_.resize(x.houses_.size());
+  for (size_t n = 0; n < x.houses_.size(); ++n) x.ids_[n] = x.houses_[n].id;
   if (!x.consistent()) return std::nullopt;
   return x;
 }
@@ -515,7 +525,39 @@ bool AvailabilityIndex::consistent() const {
   const Gate& g = gates_[slot];
   if (g.flat()) return f.nights * g.price;
   const Terms& t = terms_[g.terms()];
+  if (t.date_count == 0 || t.dates_from >= f.end_day || t.dates_to <= f.start_day)  // quote_total's first case
+    return stay_total(t.terms(), f.nights, plain_nights_total(t.terms(), f.nights, f.weekend));
   return quote_total(t.terms(), dates_of(t), f.start_day, f.end_day, f.weekend);
+}
+
+// The stay tests of matches() for a dated stay of at most two night words,
+// without a branch: the whole cost of the count of a search of an area and
+// dates (every search of the site's list), and of a dated price sort's scan.
+
+template <typename Fn>
+[[gnu::always_inline]] inline void AvailabilityIndex::each_free(const uint32_t* slots, size_t n, const Filter& f,
+                                                                Fn&& fn) const {
+  const Gate* g = gates_.data();
+  const auto nights = static_cast<int16_t>(f.nights);  // <= kHorizonDays
+  const uint64_t* w0 = f.words[0].first;
+  const uint64_t m0 = f.words[0].second;
+  const uint64_t* w1 = f.word_count > 1 ? f.words[1].first : w0;
+  const uint64_t m1 = f.word_count > 1 ? f.words[1].second : 0;
+  auto free = [&](uint32_t sl) -> int64_t {
+    return (g[sl].min_days <= nights) & ((g[sl].max_days == 0) | (g[sl].max_days >= nights)) &
+           (((w0[sl] & m0) | (w1[sl] & m1)) == 0);
+  };
+  if (slots) {
+    for (size_t i = n; i-- > 0;) fn(slots[i], free(slots[i]));
+  } else {
+    for (size_t i = n; i-- > 0;) fn(static_cast<uint32_t>(i), free(static_cast<uint32_t>(i)));
+  }
+}
+
+int64_t AvailabilityIndex::count_free(const uint32_t* slots, size_t n, const Filter& f) const {
+  int64_t total = 0;
+  each_free(slots, n, f, [&](uint32_t, int64_t free) { total += free; });
+  return total;
 }
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
@@ -602,7 +644,10 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
     };
     std::vector<Priced> best;
     const size_t keep = static_cast<size_t>(skip + Houses::kPageSize);
-    int64_t cut = inc ? INT64_MAX : INT64_MIN;  // the last kept's total, once the heap is full
+    // The last kept's total, once the heap is full: a match of another
+    // total goes in only when before it; one of the same total (many
+    // houses share a price) only when newer, which offer() decides.
+    int64_t cut = inc ? INT64_MAX : INT64_MIN;
     auto offer = [&](int64_t total, uint32_t sl) __attribute__((noinline)) {
       if (best.size() < keep) {
         best.emplace_back(total, sl);
@@ -614,13 +659,33 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
       }
       if (best.size() == keep) cut = best.front().first;
     };
-    // The scan of every candidate: kept small, so that it inlines.
-    each_candidate([&](uint32_t sl) __attribute__((always_inline)) {
-      int64_t total = 0;
-      if (!matches(sl, f, &total)) return;
+    int32_t cut_id = 0;  // the last kept's id, when its total is `cut`
+    auto take = [&](uint32_t sl, int64_t total) __attribute__((always_inline)) {
       ++page.total;
-      if (inc ? total <= cut : total >= cut) offer(total, sl);
-    });
+      if (inc ? total < cut : total > cut) {
+        offer(total, sl);
+        cut_id = ids_[best.front().second];
+      } else if (total == cut && ids_[sl] > cut_id) {
+        offer(total, sl);
+        cut_id = ids_[best.front().second];
+      }
+    };
+    // The scan of every candidate: kept small, so that it inlines.  Backwards:
+    // a build numbers an area's slots by id, and of equal totals the newest
+    // is first, so a tie met later rarely displaces a kept one.
+    if (!candidates && f.word_count <= 2) {
+      each_free(area ? area->members.data() : nullptr, area ? area->members.size() : houses_.size(), f,
+                [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
+                  if (!free) return;
+                  int64_t total = quote_of(sl, f);
+                  if (total >= f.low && total <= f.high) take(sl, total);
+                });
+    } else {
+      each_candidate([&](uint32_t sl) __attribute__((always_inline)) {
+        int64_t total = 0;
+        if (matches(sl, f, &total)) take(sl, total);
+      });
+    }
     std::sort_heap(best.begin(), best.end(), less);
     for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < best.size(); ++n)
       add(best[n].second, best[n].first);
@@ -629,6 +694,8 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
 
   if (!f.dated && !candidates && !f.priced) {
     page.total = area ? area->listed : listed_;
+  } else if (f.dated && !candidates && !f.priced && f.word_count <= 2) {
+    page.total = area ? count_free(area->members.data(), area->members.size(), f) : count_free(nullptr, houses_.size(), f);
   } else {
     each_candidate([&](uint32_t sl) __attribute__((always_inline)) { page.total += matches(sl, f); });
   }

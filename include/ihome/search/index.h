@@ -127,6 +127,9 @@ class AvailabilityIndex {
     int8_t weekly_discount = 0;
     int8_t monthly_discount = 0;
     uint32_t dates_at = 0, date_count = 0;  // its date prices in date_pool_
+    // The nights they span, [first start, last end) (clamped to 32 bits):
+    // a stay outside costs what the terms alone say, without reading them.
+    int32_t dates_from = 0, dates_to = 0;
     PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
   };
   static std::optional<Kept> keep(const IndexedHouse& house);
@@ -161,6 +164,13 @@ class AvailabilityIndex {
   // stay's quote total (priced once, for the filter and the answer).
   bool matches(uint32_t slot, const Filter& f, int64_t* total = nullptr) const;
   int64_t quote_of(uint32_t slot, const Filter& f) const;
+  // How many of `slots` (or, when null, of slots [0, n)) are free for f's
+  // stay: f dated over at most two words, with no price and no keyword.
+  int64_t count_free(const uint32_t* slots, size_t n, const Filter& f) const;
+  // fn(slot, 1 or 0: free for f's stay) for each of those slots (as
+  // count_free), last to first.
+  template <typename Fn>
+  void each_free(const uint32_t* slots, size_t n, const Filter& f, Fn&& fn) const;
   void release_terms(uint32_t terms);
   std::span<const DatePrice> dates_of(const Terms& t) const { return {date_pool_.data() + t.dates_at, t.date_count}; }
   void set_dates(Terms& t, const std::vector<DatePrice>& dates);
@@ -170,6 +180,7 @@ class AvailabilityIndex {
   bool bulk_ = false;
   bool overflow_ = false;  // a house id past kMaxId was left out
   std::vector<Kept> houses_;            // by slot
+  std::vector<int32_t> ids_;            // houses_[slot].id, by slot: a dated price sort's tie-break reads on
   std::vector<Terms> terms_;            // of the houses whose price is not flat
   std::vector<uint32_t> free_terms_;
   std::vector<DatePrice> date_pool_;    // the terms' date prices, each house's together
