@@ -20,7 +20,6 @@
 // the search answers from the worker's availability index (src/search/).
 // With memcached down the reads answer from SQLite.
 #include <algorithm>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,6 +29,7 @@
 #include "ihome/api/handler.h"
 #include "ihome/api/house_fields.h"
 #include "ihome/core/date.h"
+#include "ihome/core/id_list.h"
 #include "ihome/core/log.h"
 #include "ihome/core/money.h"
 #include "ihome/core/text.h"
@@ -386,21 +386,13 @@ Result<std::vector<int64_t>> keyword_matches(Context& ctx, Db& db, const Keyword
   auto gens = ctx.generations();
   if (!gens) return gens.take_error();
   std::string key = "kw:" + keyword.text;
-  std::vector<int64_t> ids;
-  if (const std::string* packed = ctx.local().get(key, **gens)) {
-    // No match is kept as "": no bytes to copy (memcpy from or to a null
-    // pointer is undefined even for 0 bytes, and an empty vector's data()
-    // may be null).
-    ids.resize(packed->size() / sizeof(int64_t));
-    if (!ids.empty()) std::memcpy(ids.data(), packed->data(), ids.size() * sizeof(int64_t));
-    return ids;
-  }
+  if (const std::string* packed = ctx.local().get(key, **gens))
+    if (auto ids = unpack_ascending_ids(*packed)) return std::move(*ids);
   auto found = keyword_house_ids(db, keyword);
   if (!found) return found.take_error();
-  std::string packed;
-  if (!found->empty())
-    packed.assign(reinterpret_cast<const char*>(found->data()), found->size() * sizeof(int64_t));
-  ctx.local().put(key, std::move(packed), gen_bit(GenKind::kHouse), **gens);
+  // Packed (core/id_list.h): at 1M houses a common keyword matches 100k+
+  // houses, 800 KB as int64 against about 150 KB packed.
+  ctx.local().put(key, pack_ascending_ids(*found), gen_bit(GenKind::kHouse), **gens);
   return found;
 }
 

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <string>
 
+#include <random>
+#include <vector>
+
+#include "ihome/core/id_list.h"
 #include "ihome/core/random.h"
 #include "ihome/core/text.h"
 
@@ -348,3 +352,46 @@ TEST_CASE("constant_time_equals compares whole secrets") {
 }
 
 }  // namespace ihome
+
+// ---------------------------------------------------------------- id lists
+
+using ihome::pack_ascending_ids;
+using ihome::unpack_ascending_ids;
+
+TEST_CASE("ascending ids: packed and unpacked again, for any int64 values") {
+  std::mt19937_64 rng(22);
+  std::vector<std::vector<int64_t>> cases = {
+      {}, {1}, {0}, {1, 2, 3}, {127, 128, 16383, 16384}, {INT64_MIN, -1, 0, 1, INT64_MAX}, {INT64_MIN}, {INT64_MAX}};
+  for (int n = 0; n < 50; ++n) {  // random ascending runs, dense and sparse
+    std::vector<int64_t> ids;
+    int64_t id = static_cast<int64_t>(rng() % 1000) - 500;
+    for (int k = static_cast<int>(rng() % 3000); k > 0; --k) {
+      id += 1 + static_cast<int64_t>(rng() % (n % 2 ? 3 : 100000));
+      ids.push_back(id);
+    }
+    cases.push_back(ids);
+  }
+  for (const auto& ids : cases) {
+    CAPTURE(ids.size());
+    std::string packed = pack_ascending_ids(ids);
+    auto back = unpack_ascending_ids(packed);
+    REQUIRE(back);
+    CHECK(*back == ids);
+  }
+  // Dense ids (a common keyword's matches): about a byte each.
+  std::vector<int64_t> dense;
+  for (int64_t id = 1; id <= 100000; id += 3) dense.push_back(id);
+  CHECK(pack_ascending_ids(dense).size() == dense.size());
+  CHECK(pack_ascending_ids({300}).size() == 2);
+}
+
+TEST_CASE("ascending ids: bytes the packer never makes are refused") {
+  CHECK_FALSE(unpack_ascending_ids(std::string("\x80", 1)));            // a varint cut short
+  CHECK_FALSE(unpack_ascending_ids(std::string("\x05\xff\xff", 3)));    // the same after a good one
+  CHECK_FALSE(unpack_ascending_ids(std::string(10, '\xff') + '\x01'));  // longer than 10 bytes
+  CHECK_FALSE(unpack_ascending_ids(std::string(9, '\xff') + '\x02'));   // past 64 bits
+  auto max = unpack_ascending_ids(std::string(9, '\xff') + '\x01');     // 2^64 - 1: the gap to -1
+  REQUIRE(max);
+  CHECK(*max == std::vector<int64_t>{-1});
+  CHECK(unpack_ascending_ids("")->empty());
+}
