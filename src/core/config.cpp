@@ -214,7 +214,7 @@ const std::vector<Binding>& bindings() {
               "retries refunds"),
       int_key("search_index_save_s", &Config::search_index_save_s, 0, 86400,
               "the job process saves the search index beside the database (<db>.index) when the change "
-              "log moved and the file is this many seconds old, or 2000 changes behind; a start reads it "
+              "log moved and the file is this many seconds old, or 10000 changes behind; a start reads it "
               "instead of building from SQL. 0: no file"),
   };
   return table;

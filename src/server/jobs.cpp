@@ -3,11 +3,15 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -43,16 +47,19 @@ void install_signals() {
 // Keeps the saved search index (LiveIndex::save) close to the change log,
 // so that the next start reads it and catches up little: saved once the log
 // moved and the file is search_index_save_s old, at once kSaveBehind changes
-// behind or when its horizon aged out.  At the job process's start the
-// master's prebuilt index (this process's copy) is saved when newer than the
-// file; after that each save reads the file, syncs it and writes it back,
-// holding the index only meanwhile.  Failures are logged once until a save
-// works again.
+// behind (half of what a catch-up replays) or when its horizon aged out.
+// Each save runs in a child process at nice 10 ("ihomed-index"), so that
+// writing the file (156 MB at 1M houses, about a second) yields to the
+// workers and never delays this process's payment work; it opens its own
+// connection.  At the job process's start the master's prebuilt index (this
+// process's copy, shared with the child) is saved when newer than the file;
+// after that each save reads the file, syncs it and writes it back, holding
+// the index only meanwhile.  A failure is logged once until a save works.
 class IndexSaver {
  public:
-  static constexpr int64_t kSaveBehind = 2000;
+  static constexpr int64_t kSaveBehind = LiveIndex::kMaxChanges / 2;
 
-  IndexSaver(const Config& config) : every_s_(config.search_index_save_s) {
+  IndexSaver(const Config& config) : config_(config), every_s_(config.search_index_save_s) {
     if (every_s_ > 0) path_ = LiveIndex::file_for(config.db);
   }
 
@@ -64,11 +71,11 @@ class IndexSaver {
     auto stamp = LiveIndex::peek(path_);
     if (!token) return;
     if (!stamp || stamp->token != *token || stamp->seq < prebuilt->seq() || stamp->base_day < prebuilt->index().base_day())
-      saved(prebuilt->save(db, path_), *prebuilt);
+      in_child([&](Db& own) { return prebuilt->save(own, path_); }, prebuilt->seq());
   }
 
   void tick(Db& db, int64_t now) {
-    if (path_.empty() || now < next_check_) return;
+    if (path_.empty() || saving() || now < next_check_) return;
     next_check_ = now + std::min<int64_t>(every_s_, 30);
     SearchSource source(db);
     auto token = source.identity();
@@ -79,27 +86,62 @@ class IndexSaver {
                (*last != stamp->seq && now - stamp->saved_at >= every_s_) ||
                today() - stamp->base_day > LiveIndex::kMaxAgeDays + LiveIndex::kLookBackDays;
     if (!due) return;
-    std::string why;
-    std::unique_ptr<LiveIndex> live = LiveIndex::restore(db, path_, why);
-    if (!live) live = std::make_unique<LiveIndex>();
-    if (Status s = live->sync(db); !s.ok()) return saved(std::string(s.error().text()), *live);
-    saved(live->save(db, path_), *live);
+    in_child([&](Db& own) -> std::string {
+      std::string why;
+      std::unique_ptr<LiveIndex> live = LiveIndex::restore(own, path_, why);
+      if (!live) live = std::make_unique<LiveIndex>();
+      if (Status s = live->sync(own); !s.ok()) return std::string(s.error().text());
+      seq_ = live->seq();
+      return live->save(own, path_);
+    }, 0);
   }
 
  private:
-  void saved(const std::string& error, const LiveIndex& live) {
-    if (error.empty()) {
-      log_info("search index saved file=" + log_quote(path_) + " seq=" + std::to_string(live.seq()));
-      failing_ = false;
-    } else if (!failing_) {
-      log_warn("search index not saved: " + error);
-      failing_ = true;
-    }
+  // Whether a save still runs (and, once it ended, what it said).
+  bool saving() {
+    if (child_ <= 0) return false;
+    int status = 0;
+    pid_t r = waitpid(child_, &status, WNOHANG);
+    if (r == 0) return true;
+    child_ = 0;
+    failing_ = !(r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return false;
   }
 
+  template <typename Save>
+  void in_child(Save&& save, int64_t seq) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      log_warn(std::string("search index not saved: fork failed: ") + strerror(errno));
+      return;
+    }
+    if (pid > 0) {
+      child_ = pid;
+      return;
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a half-written .tmp is truncated by the next save
+    prctl(PR_SET_NAME, "ihomed-index");
+    if (getppid() != parent) _exit(1);
+    setpriority(PRIO_PROCESS, 0, 10);
+    std::string error = "cannot open the database";
+    if (auto own = Db::open(config_.db, config_.db_busy_timeout_ms, config_.db_max_pages)) {
+      seq_ = seq;
+      error = save(**own);
+    }
+    if (error.empty())
+      log_info("search index saved file=" + log_quote(path_) + " seq=" + std::to_string(seq_));
+    else if (!failing_)
+      log_warn("search index not saved: " + error);
+    _exit(error.empty() ? 0 : 1);
+  }
+
+  const Config& config_;
   int64_t every_s_;
   std::string path_;
   int64_t next_check_ = 0;
+  pid_t child_ = 0;
+  int64_t seq_ = 0;  // in the child: the entry it saved at
   bool failing_ = false;
 };
 

@@ -350,7 +350,7 @@ TEST_CASE("config_keys defaults match Config's compiled-in defaults") {
       {"login_lock", "900"},
       {"password_opslimit", "2"},
       {"password_memlimit_kib", "65536"},
-      {"search_index_save_s", "300"},
+      {"search_index_save_s", "600"},
   };
   for (const auto& [name, value] : defaults) {
     CAPTURE(name);

@@ -70,7 +70,7 @@ struct Config {
   int refund_retry_first_s = 60;     // a failed refund's first retry
   int refund_retry_max_s = 1800;     // its retries' longest wait
   int jobs_interval_ms = 1000;       // how often the job process looks for work
-  int search_index_save_s = 300;     // the saved search index (<db>.index): its age at most; 0: no file
+  int search_index_save_s = 600;     // the saved search index (<db>.index): its age at most; 0: no file
 };
 
 // One documented setting, for --help and README.
