@@ -591,6 +591,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   // prebuilt order holds: any walk gives the candidates ("new").
   bool price_sort = f.dated && (q.sort == HouseSort::kPriceInc || q.sort == HouseSort::kPriceDes);
   size_t s = static_cast<size_t>(sort_index(price_sort ? HouseSort::kNew : q.sort));
+  const size_t s_price = static_cast<size_t>(sort_index(q.sort));  // a price sort's own order (by base price)
   const Area* area = nullptr;
   if (q.area_id) {
     auto it = by_area_.find(*q.area_id);
@@ -660,8 +661,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
       if (best.size() == keep) cut = best.front().first;
     };
     int32_t cut_id = 0;  // the last kept's id, when its total is `cut`
-    auto take = [&](uint32_t sl, int64_t total) __attribute__((always_inline)) {
-      ++page.total;
+    auto consider = [&](uint32_t sl, int64_t total) __attribute__((always_inline)) {
       if (inc ? total < cut : total > cut) {
         offer(total, sl);
         cut_id = ids_[best.front().second];
@@ -670,10 +670,68 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
         cut_id = ids_[best.front().second];
       }
     };
-    // The scan of every candidate: kept small, so that it inlines.  Backwards:
-    // a build numbers an area's slots by id, and of equal totals the newest
-    // is first, so a tie met later rarely displaces a kept one.
+    auto take = [&](uint32_t sl, int64_t total) __attribute__((always_inline)) {
+      ++page.total;
+      consider(sl, total);
+    };
     if (!candidates && f.word_count <= 2) {
+      // A flat house (nine in ten) costs nights x price, so among them the
+      // order by stay total is the price order (then id DESC, as here):
+      // their first `keep` matches are found by walking that order, from
+      // the lower bound on.  One branch-free pass then counts every match
+      // and prices only the other houses into the heap; the page is the
+      // two merged.  A walk that meets too many houses that do not match
+      // gives way to the scan below.
+      const Order& by_price = area ? area->orders[s_price] : all_[s_price];
+      auto out_front = [&](uint32_t sl) {
+        int64_t base = f.nights * houses_[sl].price;
+        return inc ? base < f.low : base > f.high;
+      };
+      size_t i = static_cast<size_t>(std::partition_point(by_price.begin(), by_price.end(), out_front) - by_price.begin());
+      std::vector<Priced> flat;
+      constexpr size_t kMaxWalk = 2048;
+      size_t walked = 0;
+      for (; i < by_price.size() && flat.size() < keep && walked < kMaxWalk; ++i, ++walked) {
+        uint32_t sl = by_price[i];
+        const Gate& g = gates_[sl];
+        if (!g.flat() || g.min_days == kUnlisted) continue;  // (an unlisted house's gate has no price)
+        int64_t total = f.nights * g.price;
+        if (inc ? total > f.high : total < f.low) {  // every later one too
+          i = by_price.size();
+          break;
+        }
+        if (matches(sl, f)) flat.emplace_back(total, sl);
+      }
+      if (flat.size() == keep || i == by_price.size()) {
+        const int64_t low = f.low, high = f.high;
+        const int64_t nights = f.nights;
+        int64_t count = 0;
+        each_free(area ? area->members.data() : nullptr, area ? area->members.size() : houses_.size(), f,
+                  [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
+                    const Gate& g = gates_[sl];
+                    if (g.flat()) {
+                      int64_t total = nights * g.price;
+                      count += free & (total >= low) & (total <= high);
+                      return;
+                    }
+                    if (!free) return;
+                    int64_t total = quote_of(sl, f);
+                    if (total < low || total > high) return;
+                    ++count;
+                    consider(sl, total);
+                  });
+        page.total = count;
+        std::sort_heap(best.begin(), best.end(), less);
+        std::vector<Priced> merged(flat.size() + best.size());
+        std::merge(flat.begin(), flat.end(), best.begin(), best.end(), merged.begin(), less);
+        merged.resize(std::min(merged.size(), keep));
+        for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < merged.size(); ++n)
+          add(merged[n].second, merged[n].first);
+        return page;
+      }
+      // The scan of every candidate: kept small, so that it inlines.  Backwards:
+      // a build numbers an area's slots by id, and of equal totals the newest
+      // is first, so a tie met later rarely displaces a kept one.
       each_free(area ? area->members.data() : nullptr, area ? area->members.size() : houses_.size(), f,
                 [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
                   if (!free) return;

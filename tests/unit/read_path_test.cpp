@@ -394,6 +394,84 @@ TEST_CASE("index: prices every stay as quote_total does, across many edits of te
   }
 }
 
+TEST_CASE("index: a dated price sort, by its walk of the price order or by its scan, against every house priced") {
+  // Thousands of houses, flat and not, busy and free, with min/max days; the
+  // cheapest 3,000 flat ones of area 1 busy on night 40, so that a walk from
+  // the cheap end meets more houses that do not match than it may walk.
+  std::mt19937_64 rng(2212);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  AvailabilityIndex index(0);
+  struct Kept {
+    IndexedHouse house;
+    std::vector<BusyStay> stays;
+  };
+  std::map<int64_t, Kept> houses;
+  index.begin_bulk();
+  for (int64_t id = 1; id <= 6000; ++id) {
+    bool cheap = id <= 3000;
+    IndexedHouse h = indexed(id, cheap ? 1 : pick(1, 2), cheap ? pick(1, 5) * 100 : pick(6, 60) * 100, 0,
+                             pick(0, 5) ? 1 : pick(2, 3), pick(0, 5) ? 0 : pick(3, 9), pick(0, 19) > 0);
+    if (!cheap && pick(0, 3) == 0) {  // not flat
+      h.weekend_price = pick(0, 1) ? pick(1, 50) * 100 : 0;
+      h.cleaning_fee = pick(0, 2) * 500;
+      h.weekly_discount = pick(0, 1) * 10;
+      if (pick(0, 1)) set_date_price(h.dates, pick(0, 60), pick(61, 90), pick(1, 90) * 100);
+    }
+    std::vector<BusyStay> stays;
+    if (cheap) stays.push_back({40, 41});
+    for (int64_t n = pick(0, 2); n > 0; --n) {
+      int64_t from = pick(0, 90);
+      stays.push_back({from, from + pick(1, 6)});
+    }
+    index.upsert(h, stays);
+    houses[id] = {h, stays};
+  }
+  index.end_bulk();
+  int walked_past_cheap = 0;
+  for (int round = 0; round < 400; ++round) {
+    HouseSearch q;
+    q.start_day = round % 4 == 0 ? 40 - pick(0, 2) : pick(0, 85);
+    q.end_day = *q.start_day + pick(1, 5);
+    q.sort = pick(0, 1) ? HouseSort::kPriceInc : HouseSort::kPriceDes;
+    if (pick(0, 2)) q.area_id = pick(1, 2);
+    q.page = pick(1, 5);
+    if (pick(0, 3) == 0) q.min_price = pick(0, 40) * 100;
+    if (pick(0, 3) == 0) q.max_price = q.min_price.value_or(0) + pick(0, 30) * 100;
+    int64_t nights = *q.end_day - *q.start_day;
+    std::vector<std::pair<int64_t, int64_t>> want;  // (total, id) of the matches
+    for (const auto& [id, k] : houses) {
+      const IndexedHouse& h = k.house;
+      if (!h.listed || (q.area_id && h.area_id != *q.area_id) || h.min_days > nights ||
+          (h.max_days != 0 && h.max_days < nights))
+        continue;
+      bool busy = std::any_of(k.stays.begin(), k.stays.end(),
+                              [&](const BusyStay& b) { return b.start_day < *q.end_day && b.end_day > *q.start_day; });
+      if (busy) continue;
+      int64_t total = quote_total(h.terms(), h.dates, *q.start_day, *q.end_day);
+      if ((q.min_price && total < *q.min_price * nights) || (q.max_price && total > *q.max_price * nights)) continue;
+      want.emplace_back(total, id);
+    }
+    std::sort(want.begin(), want.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return q.sort == HouseSort::kPriceInc ? a.first < b.first : a.first > b.first;
+      return a.second > b.second;
+    });
+    if (*q.start_day <= 40 && *q.end_day > 40 && q.sort == HouseSort::kPriceInc && q.area_id.value_or(1) == 1) ++walked_past_cheap;
+    auto page = index.query(q);
+    REQUIRE(page);
+    CAPTURE(round);
+    CHECK(page->total == static_cast<int64_t>(want.size()));
+    size_t from = static_cast<size_t>((q.page - 1) * 10);
+    std::vector<int64_t> ids, totals;
+    for (size_t i = from; i < want.size() && i < from + 10; ++i) {
+      ids.push_back(want[i].second);
+      totals.push_back(want[i].first);
+    }
+    CHECK(page->ids == ids);
+    CHECK(page->stay_totals == totals);
+  }
+  CHECK(walked_past_cheap > 20);
+}
+
 TEST_CASE("index: a page is 10 houses; the total counts every match") {
   AvailabilityIndex index(0);
   for (int64_t id = 1; id <= 25; ++id) index.upsert(indexed(id, 1, 100, 0, 1, 0, true), {});
