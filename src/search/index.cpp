@@ -534,9 +534,16 @@ bool AvailabilityIndex::consistent() const {
 // without a branch: the whole cost of the count of a search of an area and
 // dates (every search of the site's list), and of a dated price sort's scan.
 
+AvailabilityIndex::Slots AvailabilityIndex::slots_of(const Area* area) const {
+  if (!area) return {nullptr, 0, houses_.size()};
+  const std::vector<uint32_t>& m = area->members;  // ascending
+  // As a build leaves an area: one run of slots, read without the list.
+  if (!m.empty() && m.back() - m.front() + 1 == m.size()) return {nullptr, m.front(), m.size()};
+  return {m.data(), 0, m.size()};
+}
+
 template <typename Fn>
-[[gnu::always_inline]] inline void AvailabilityIndex::each_free(const uint32_t* slots, size_t n, const Filter& f,
-                                                                Fn&& fn) const {
+[[gnu::always_inline]] inline void AvailabilityIndex::each_free(Slots slots, const Filter& f, Fn&& fn) const {
   const Gate* g = gates_.data();
   const auto nights = static_cast<int16_t>(f.nights);  // <= kHorizonDays
   const uint64_t* w0 = f.words[0].first;
@@ -547,16 +554,19 @@ template <typename Fn>
     return (g[sl].min_days <= nights) & ((g[sl].max_days == 0) | (g[sl].max_days >= nights)) &
            (((w0[sl] & m0) | (w1[sl] & m1)) == 0);
   };
-  if (slots) {
-    for (size_t i = n; i-- > 0;) fn(slots[i], free(slots[i]));
+  if (slots.list) {
+    for (size_t i = slots.n; i-- > 0;) fn(slots.list[i], free(slots.list[i]));
   } else {
-    for (size_t i = n; i-- > 0;) fn(static_cast<uint32_t>(i), free(static_cast<uint32_t>(i)));
+    for (size_t i = slots.n; i-- > 0;) {
+      auto sl = static_cast<uint32_t>(slots.first + i);
+      fn(sl, free(sl));
+    }
   }
 }
 
-int64_t AvailabilityIndex::count_free(const uint32_t* slots, size_t n, const Filter& f) const {
+int64_t AvailabilityIndex::count_free(Slots slots, const Filter& f) const {
   int64_t total = 0;
-  each_free(slots, n, f, [&](uint32_t, int64_t free) { total += free; });
+  each_free(slots, f, [&](uint32_t, int64_t free) { total += free; });
   return total;
 }
 
@@ -706,7 +716,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
         const int64_t low = f.low, high = f.high;
         const int64_t nights = f.nights;
         int64_t count = 0;
-        each_free(area ? area->members.data() : nullptr, area ? area->members.size() : houses_.size(), f,
+        each_free(slots_of(area), f,
                   [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
                     const Gate& g = gates_[sl];
                     if (g.flat()) {
@@ -732,7 +742,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
       // The scan of every candidate: kept small, so that it inlines.  Backwards:
       // a build numbers an area's slots by id, and of equal totals the newest
       // is first, so a tie met later rarely displaces a kept one.
-      each_free(area ? area->members.data() : nullptr, area ? area->members.size() : houses_.size(), f,
+      each_free(slots_of(area), f,
                 [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
                   if (!free) return;
                   int64_t total = quote_of(sl, f);
@@ -753,7 +763,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   if (!f.dated && !candidates && !f.priced) {
     page.total = area ? area->listed : listed_;
   } else if (f.dated && !candidates && !f.priced && f.word_count <= 2) {
-    page.total = area ? count_free(area->members.data(), area->members.size(), f) : count_free(nullptr, houses_.size(), f);
+    page.total = count_free(slots_of(area), f);
   } else {
     each_candidate([&](uint32_t sl) __attribute__((always_inline)) { page.total += matches(sl, f); });
   }

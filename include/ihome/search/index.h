@@ -164,13 +164,21 @@ class AvailabilityIndex {
   // stay's quote total (priced once, for the filter and the answer).
   bool matches(uint32_t slot, const Filter& f, int64_t* total = nullptr) const;
   int64_t quote_of(uint32_t slot, const Filter& f) const;
-  // How many of `slots` (or, when null, of slots [0, n)) are free for f's
-  // stay: f dated over at most two words, with no price and no keyword.
-  int64_t count_free(const uint32_t* slots, size_t n, const Filter& f) const;
+  // The slots a search reads: a list, or (list null) the run [first, first + n).
+  struct Slots {
+    const uint32_t* list;
+    uint32_t first;
+    size_t n;
+  };
+  // An area's members (all slots when null), as a run when they are one.
+  Slots slots_of(const Area* area) const;
+  // How many of `slots` are free for f's stay: f dated over at most two
+  // words, with no price and no keyword.
+  int64_t count_free(Slots slots, const Filter& f) const;
   // fn(slot, 1 or 0: free for f's stay) for each of those slots (as
   // count_free), last to first.
   template <typename Fn>
-  void each_free(const uint32_t* slots, size_t n, const Filter& f, Fn&& fn) const;
+  void each_free(Slots slots, const Filter& f, Fn&& fn) const;
   void release_terms(uint32_t terms);
   std::span<const DatePrice> dates_of(const Terms& t) const { return {date_pool_.data() + t.dates_at, t.date_count}; }
   void set_dates(Terms& t, const std::vector<DatePrice>& dates);
