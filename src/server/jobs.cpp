@@ -105,6 +105,10 @@ class IndexSaver {
     if (r == 0) return true;
     child_ = 0;
     failing_ = !(r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    // A failed save (disk full, a read-only dir) is tried again after
+    // search_index_save_s, not at the next check: it may have rebuilt the
+    // whole index from SQL to get there.
+    if (failing_) next_check_ = std::max<int64_t>(next_check_, unix_now() + every_s_);
     return false;
   }
 

@@ -159,6 +159,23 @@ class SavedIndex(ApiTestCase):
         self.assertIn("was made from another database", self.log())
         self.searches_agree(make_user(self.st), 30)
 
+    def test_a_save_that_cannot_write_is_logged_once_and_tried_again(self):
+        self.write(lambda c: self.add_houses(c, 30))
+        self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
+        # The file's temporary name taken by a directory: the save cannot create it (even as root).
+        os.mkdir(self.file() + ".tmp")
+        try:
+            for n in range(3):  # three rounds of changes, three saves due
+                self.write(lambda c: self.book(c, 5))
+                time.sleep(1.5)
+            self.assertTrue(wait_for(lambda: "search index not saved: cannot create" in self.log(), 10),
+                            self.log()[-3000:])
+            self.assertEqual(self.log().count("search index not saved"), 1, "logged once until it works again")
+            self.searches_agree(make_user(self.st), 20)
+        finally:
+            os.rmdir(self.file() + ".tmp")
+        self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
+
     def test_no_file_when_search_index_save_s_is_0(self):
         self.write(lambda c: self.add_houses(c, 30))
         self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
