@@ -392,7 +392,11 @@ void AvailabilityIndex::erase(int64_t house_id) {
 
 namespace {
 // What a file's columns are, as this build lays them out: a file of
-// another layout (a newer or older ihomed) is not read.
+// another layout (a newer or older ihomed) is not read.  The sizes catch a
+// changed struct; `version` must be raised by hand whenever what a field
+// means changes without its size (the Gate's encoding, clamp_days, what
+// counts as a flat price, an order's tie-break): a restart no longer
+// rebuilds, so an old file would carry the old meaning on.
 struct FileLayout {
   uint32_t version = 1;
   uint32_t kept = 0, gate = 0, terms = 0, date_price = 0;

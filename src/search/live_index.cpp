@@ -1,7 +1,10 @@
 // The availability index kept current: see include/ihome/search/live_index.h.
 #include "ihome/search/live_index.h"
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <array>
 #include <time.h>
 
 #include <chrono>
@@ -53,16 +56,39 @@ std::unique_ptr<LiveIndex> LiveIndex::take_prebuilt() {
 
 namespace {
 // The file (index_file.h): this header, the expiries, the index's columns.
-constexpr uint64_t kFileMagic = 0x31584449656d6f68;  // "homeIDX1"
+constexpr uint64_t kFileMagic = 0x32584449656d6f68;  // "homeIDX2"
 struct FileHeader {
   uint64_t magic = kFileMagic;
   unsigned char token[16] = {};
   int64_t seq = 0;
-  int64_t seq_house = 0;  // the house of log entry `seq`
+  unsigned char log[16] = {};  // log_digest() at seq
   int64_t base_day = 0;
   int64_t saved_at = 0;
 };
-static_assert(sizeof(FileHeader) == 56);  // no padding
+static_assert(sizeof(FileHeader) == 64);  // no padding
+
+// The change log's last kLogEntries entries up to `seq`, hashed: the file
+// fits this database's history only if they are still there as they were.
+// One entry is not enough: a backup restored by hand reuses the seq numbers
+// of the history it replaced, and the same house may well sit at `seq` in
+// both; the houses of 64 entries in a row rarely agree.  nullopt when entry
+// `seq` itself is gone.
+constexpr int64_t kLogEntries = 64;
+Result<std::optional<std::array<unsigned char, 16>>> log_digest(Db& db, int64_t seq) {
+  SearchSource source(db);
+  auto entries = source.changes_up_to(seq, kLogEntries);
+  if (!entries) return entries.take_error();
+  if (entries->empty() || entries->front().first != seq) return std::optional<std::array<unsigned char, 16>>();
+  std::array<unsigned char, 16> digest{};
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, digest.size());
+  for (const auto& [at, house] : *entries) {
+    int64_t pair[2] = {at, house};
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(pair), sizeof pair);
+  }
+  crypto_generichash_final(&state, digest.data(), digest.size());
+  return std::optional<std::array<unsigned char, 16>>(digest);
+}
 struct FileExpiry {
   int64_t at;
   int64_t house;
@@ -71,17 +97,20 @@ struct FileExpiry {
 
 std::string LiveIndex::save(Db& db, const std::string& path) const {
   if (!index_) return "no index";
+  // An index holding a house it could not index answers nothing (SQL does):
+  // not kept, so that the start after the row is fixed builds a good one.
+  if (index_->overflowed()) return "the index holds a house it cannot index (an id or value too large)";
   SearchSource source(db);
   auto token = source.identity();
   if (!token) return std::string(token.error().text());
-  auto house = source.change_at(seq_);
-  if (!house) return std::string(house.error().text());
-  if (!*house) return "the change log no longer holds entry " + std::to_string(seq_);
+  auto log = log_digest(db, seq_);
+  if (!log) return std::string(log.error().text());
+  if (!*log) return "the change log no longer holds entry " + std::to_string(seq_);
   FileHeader h;
   if (token->size() != sizeof h.token) return "the database's token is not 16 bytes";
   std::copy(token->begin(), token->end(), h.token);
   h.seq = seq_;
-  h.seq_house = **house;
+  std::copy((*log)->begin(), (*log)->end(), h.log);
   h.base_day = index_->base_day();
   h.saved_at = unix_now();
   std::vector<FileExpiry> expiries;
@@ -119,16 +148,16 @@ std::unique_ptr<LiveIndex> LiveIndex::restore(Db& db, const std::string& path, s
     }
     SearchSource source(db);
     auto token = source.identity();
-    auto house = source.change_at(h.seq);
-    if (!token || !house) {
-      why = std::string(!token ? token.error().text() : house.error().text());
+    auto log = log_digest(db, h.seq);
+    if (!token || !log) {
+      why = std::string(!token ? token.error().text() : log.error().text());
       return nullptr;
     }
     if (*token != std::string(reinterpret_cast<const char*>(h.token), sizeof h.token)) {
       why = log_quote(path) + " was made from another database";
       return nullptr;
     }
-    if (!*house || **house != h.seq_house) {
+    if (!*log || sodium_memcmp((*log)->data(), h.log, sizeof h.log) != 0) {
       why = log_quote(path) + " is at change " + std::to_string(h.seq) +
             ", which the change log no longer holds as it was (pruned, or a restore)";
       return nullptr;
@@ -138,11 +167,12 @@ std::unique_ptr<LiveIndex> LiveIndex::restore(Db& db, const std::string& path, s
   bool read = in.vector(expiries, AvailabilityIndex::kMaxId * 64);
   std::optional<AvailabilityIndex> index;
   if (read) index = AvailabilityIndex::read(in);
-  if (!index || !in.finish() || index->base_day() != h.base_day) {
+  if (!index || !in.finish() || index->base_day() != h.base_day || index->overflowed()) {
     why = log_quote(path) + " is damaged or of another layout";
     return nullptr;
   }
   auto live = std::make_unique<LiveIndex>();
+  live->from_file_ = true;
   live->index_ = std::make_unique<AvailabilityIndex>(std::move(*index));
   live->seq_ = h.seq;
   for (const FileExpiry& e : expiries) live->expiries_.emplace(e.at, e.house);

@@ -70,7 +70,11 @@ class IndexSaver {
     auto token = source.identity();
     auto stamp = LiveIndex::peek(path_);
     if (!token) return;
-    if (!stamp || stamp->token != *token || stamp->seq < prebuilt->seq() || stamp->base_day < prebuilt->index().base_day())
+    // The master's index replaces the file when the master did not use the
+    // file (missing, refused: damaged, another database or history, another
+    // layout) or when it is newer.
+    if (!prebuilt->from_file() || !stamp || stamp->token != *token || stamp->seq < prebuilt->seq() ||
+        stamp->base_day < prebuilt->index().base_day())
       in_child([&](Db& own) { return prebuilt->save(own, path_); }, prebuilt->seq());
   }
 
@@ -124,6 +128,11 @@ class IndexSaver {
       child_ = pid;
       return;
     }
+    // SQLite keeps one set of POSIX locks per file and process, and this
+    // child inherited the parent's: its own connection's file locks are
+    // only bookkeeping.  That is safe while the parent keeps its connection
+    // open, which it does for the child's whole life (the child dies with
+    // it); the parent must not close or reopen `db` while a save runs.
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // a half-written .tmp is truncated by the next save
     prctl(PR_SET_NAME, "ihomed-index");
     if (getppid() != parent) _exit(1);

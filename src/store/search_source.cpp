@@ -57,14 +57,14 @@ Result<int64_t> SearchSource::last_change() {
   return s->int64(0);
 }
 
-Result<std::optional<int64_t>> SearchSource::change_at(int64_t seq) {
-  auto s = db_.prepare("SELECT house_id FROM search_changes WHERE seq = ?1");
+Result<std::vector<std::pair<int64_t, int64_t>>> SearchSource::changes_up_to(int64_t seq, int64_t limit) {
+  auto s = db_.prepare("SELECT seq, house_id FROM search_changes WHERE seq <= ?1 ORDER BY seq DESC LIMIT ?2");
   if (!s) return s.take_error();
-  s->bind(1, seq);
-  auto row = s->step();
-  if (!row) return row.take_error();
-  if (!*row) return std::optional<int64_t>();
-  return std::optional<int64_t>(s->int64(0));
+  s->bind(1, seq).bind(2, limit);
+  std::vector<std::pair<int64_t, int64_t>> out;
+  Status done = s->each([&](const Stmt& r) { out.emplace_back(r.int64(0), r.int64(1)); });
+  if (!done.ok()) return done.take_error();
+  return out;
 }
 
 Result<std::string> SearchSource::identity() {

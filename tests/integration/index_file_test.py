@@ -143,14 +143,15 @@ class SavedIndex(ApiTestCase):
             byte = f.read(1)
             f.seek(size // 2)
             f.write(bytes([byte[0] ^ 0x01]))
-        self.write(lambda c: self.book(c, 10))
+        # No write since the file: its header still names the log's newest entry.
         self.st.start()
         log = self.log()
         self.assertIn("search index file not used, building from the database", log)
         self.assertIn("damaged", log)
         self.assertIn("search index built", log)
         self.searches_agree(make_user(self.st), 60)
-        self.assertTrue(wait_for(self.saved_at_head, 15), "a good file replaces it: " + self.log()[-3000:])
+        # The job process replaces it at once with the master's build, though the log did not move.
+        self.assertTrue(wait_for(self.saved_at_head, 10), "a good file replaces it: " + self.log()[-3000:])
 
         # A file of another database at the same path (a new data set) is not read either.
         self.st.stop(keep_data=True)

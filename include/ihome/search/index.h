@@ -56,6 +56,8 @@ class AvailabilityIndex {
 
   int64_t base_day() const { return base_day_; }
   size_t size() const { return count_; }
+  // A house could not be indexed (kMaxId): every query() answers nullopt.
+  bool overflowed() const { return overflow_; }
   // Bytes held (approximately), for the logs.
   size_t memory_bytes() const;
 

@@ -50,7 +50,7 @@ class LiveIndex {
   // The index as a file beside the database (index_file.h), so that a start
   // reads it and catches up from the change log instead of building from
   // SQL.  The file names the database (sql/013's token) and the log entry
-  // it is current to (its seq and that entry's house).  save() writes it
+  // it is current to (its seq, and a hash of the 64 entries up to it).  save() writes it
   // (after a successful sync()); "" or why not.  restore() reads it and
   // refuses, saying why in `why` ("" for no file): a file of another
   // database, an entry the log no longer holds as it was (pruned past, or a
@@ -70,6 +70,8 @@ class LiveIndex {
   };
   static std::optional<FileStamp> peek(const std::string& path);
   int64_t seq() const { return seq_; }
+  // Whether restore() made it (else a build from SQL did).
+  bool from_file() const { return from_file_; }
 
   uint64_t rebuilds() const { return rebuilds_; }
   uint64_t applied() const { return applied_; }
@@ -85,6 +87,7 @@ class LiveIndex {
   int64_t seq_ = 0;
   ChangeStamp seen_;
   std::multimap<int64_t, int64_t> expiries_;  // unix time -> house whose stay stops holding then
+  bool from_file_ = false;
   uint64_t rebuilds_ = 0;
   uint64_t applied_ = 0;
 };

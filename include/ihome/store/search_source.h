@@ -52,8 +52,8 @@ class SearchSource {
 
   // The newest change log entry (0 when none).
   Result<int64_t> last_change();
-  // The house of the log entry `seq` (nullopt: no such entry, or pruned).
-  Result<std::optional<int64_t>> change_at(int64_t seq);
+  // Up to `limit` entries from `seq` down, descending: (seq, house_id).
+  Result<std::vector<std::pair<int64_t, int64_t>>> changes_up_to(int64_t seq, int64_t limit);
   // This database's token (sql/013_database_identity.sql), 16 bytes.
   Result<std::string> identity();
   // Up to `limit` entries after `seq`, ascending: (seq, house_id).
