@@ -47,6 +47,17 @@ std::optional<BusyStay> read_stay(const Stmt& s, int col) {
   return BusyStay{*start, *end, s.is_null(col + 2) ? INT64_MAX : s.int64(col + 2)};
 }
 
+// (seq, house_id) rows of the change log: `sql` binds the seq as ?1 and a limit as ?2.
+Result<std::vector<std::pair<int64_t, int64_t>>> log_entries(Db& db, const char* sql, int64_t seq, int64_t limit) {
+  auto s = db.prepare(sql);
+  if (!s) return s.take_error();
+  s->bind(1, seq).bind(2, limit);
+  std::vector<std::pair<int64_t, int64_t>> out;
+  Status done = s->each([&](const Stmt& r) { out.emplace_back(r.int64(0), r.int64(1)); });
+  if (!done.ok()) return done.take_error();
+  return out;
+}
+
 }  // namespace
 
 Result<int64_t> SearchSource::last_change() {
@@ -58,13 +69,8 @@ Result<int64_t> SearchSource::last_change() {
 }
 
 Result<std::vector<std::pair<int64_t, int64_t>>> SearchSource::changes_up_to(int64_t seq, int64_t limit) {
-  auto s = db_.prepare("SELECT seq, house_id FROM search_changes WHERE seq <= ?1 ORDER BY seq DESC LIMIT ?2");
-  if (!s) return s.take_error();
-  s->bind(1, seq).bind(2, limit);
-  std::vector<std::pair<int64_t, int64_t>> out;
-  Status done = s->each([&](const Stmt& r) { out.emplace_back(r.int64(0), r.int64(1)); });
-  if (!done.ok()) return done.take_error();
-  return out;
+  return log_entries(db_, "SELECT seq, house_id FROM search_changes WHERE seq <= ?1 ORDER BY seq DESC LIMIT ?2", seq,
+                     limit);
 }
 
 Result<std::string> SearchSource::identity() {
@@ -77,13 +83,7 @@ Result<std::string> SearchSource::identity() {
 }
 
 Result<std::vector<std::pair<int64_t, int64_t>>> SearchSource::changes_after(int64_t seq, int64_t limit) {
-  auto s = db_.prepare("SELECT seq, house_id FROM search_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-  if (!s) return s.take_error();
-  s->bind(1, seq).bind(2, limit);
-  std::vector<std::pair<int64_t, int64_t>> out;
-  Status done = s->each([&](const Stmt& r) { out.emplace_back(r.int64(0), r.int64(1)); });
-  if (!done.ok()) return done.take_error();
-  return out;
+  return log_entries(db_, "SELECT seq, house_id FROM search_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2", seq, limit);
 }
 
 Status SearchSource::each_house(

@@ -75,6 +75,16 @@ def stop_all_stacks():
 atexit.register(stop_all_stacks)
 
 
+def wait_for(predicate, timeout=10.0, step=0.05):
+    """Polls predicate() until it is true or `timeout` seconds passed; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -15,21 +15,12 @@ import unittest
 
 import harness
 from guests import day, make_user
-from harness import ApiTestCase
+from harness import ApiTestCase, wait_for
 
 AREAS = (10, 11, 12)
 SORTS = {"new": "id DESC", "booking": "order_count DESC, id DESC",
          "price-inc": "price ASC, id DESC", "price-des": "price DESC, id DESC"}
 HOLDS = "('WAIT_ACCEPT', 'WAIT_PAYMENT', 'PAID', 'WAIT_COMMENT', 'COMPLETE')"
-
-
-def wait_for(pred, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return pred()
 
 
 class SavedIndex(ApiTestCase):

@@ -14,7 +14,7 @@ import urllib.request
 import uuid
 
 import harness
-from harness import ApiTestCase, new_mobile
+from harness import ApiTestCase, new_mobile, wait_for
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -53,15 +53,6 @@ def scrape():
 
 def value(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 class MetricsTest(ApiTestCase):

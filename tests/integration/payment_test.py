@@ -21,6 +21,7 @@ import unittest
 import urllib.parse
 
 import harness
+from harness import wait_for
 from guests import book, day, end_stay, make_house, make_user
 import alipay_emulator as ae
 
@@ -68,15 +69,6 @@ def tearDownModule():
         EMULATOR.stop()
     if KEYS_DIR:
         shutil.rmtree(KEYS_DIR, ignore_errors=True)
-
-
-def wait_for(predicate, timeout=15.0, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def invariant_violations(st):

@@ -9,6 +9,8 @@ import tempfile
 import time
 import unittest
 
+from harness import wait_for
+
 IHOMED = os.path.abspath(os.environ.get("IHOMED", "build/ihomed"))
 
 
@@ -29,15 +31,6 @@ def children(pid, comm="ihomed"):
         if int(fields[1]) == pid and fields[0] != "Z" and name == comm:
             out.append(int(entry))
     return sorted(out)
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 class Master(unittest.TestCase):
