@@ -517,7 +517,7 @@ bool AvailabilityIndex::consistent() const {
   uint64_t busy = 0;
   for (int w = 0; w < f.word_count; ++w)
     busy |= f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second;
-  if (!((g.min_days <= f.nights) & ((g.max_days == 0) | (g.max_days >= f.nights)) & (busy == 0))) return false;
+  if (!(g.takes(f.nights) & (busy == 0))) return false;
   if (!f.priced && !total) return true;
   int64_t value = quote_of(slot, f);
   if (value < f.low || value > f.high) return false;
@@ -534,10 +534,6 @@ bool AvailabilityIndex::consistent() const {
   return quote_total(t.terms(), dates_of(t), f.start_day, f.end_day, f.weekend);
 }
 
-// The stay tests of matches() for a dated stay of at most two night words,
-// without a branch: the whole cost of the count of a search of an area and
-// dates (every search of the site's list), and of a dated price sort's scan.
-
 AvailabilityIndex::Slots AvailabilityIndex::slots_of(const Area* area) const {
   if (!area) return {nullptr, 0, houses_.size()};
   const std::vector<uint32_t>& m = area->members;  // ascending
@@ -546,6 +542,9 @@ AvailabilityIndex::Slots AvailabilityIndex::slots_of(const Area* area) const {
   return {m.data(), 0, m.size()};
 }
 
+// The stay tests of matches() for a dated stay of at most two night words,
+// without a branch: the whole cost of the count of a search of an area and
+// dates (every search of the site's list), and of a dated price sort's scan.
 template <typename Fn>
 [[gnu::always_inline]] inline void AvailabilityIndex::each_free(Slots slots, const Filter& f, Fn&& fn) const {
   const Gate* g = gates_.data();
@@ -554,10 +553,7 @@ template <typename Fn>
   const uint64_t m0 = f.words[0].second;
   const uint64_t* w1 = f.word_count > 1 ? f.words[1].first : w0;
   const uint64_t m1 = f.word_count > 1 ? f.words[1].second : 0;
-  auto free = [&](uint32_t sl) -> int64_t {
-    return (g[sl].min_days <= nights) & ((g[sl].max_days == 0) | (g[sl].max_days >= nights)) &
-           (((w0[sl] & m0) | (w1[sl] & m1)) == 0);
-  };
+  auto free = [&](uint32_t sl) -> int64_t { return g[sl].takes(nights) & (((w0[sl] & m0) | (w1[sl] & m1)) == 0); };
   if (slots.list) {
     for (size_t i = slots.n; i-- > 0;) fn(slots.list[i], free(slots.list[i]));
   } else {

@@ -33,9 +33,13 @@
 #include "ihome/captcha/captcha.h"
 #include "ihome/core/text.h"
 #include "ihome/media/image.h"
+#include "test_files.h"
 
 namespace ihome {
 namespace {
+
+using test::read_file;
+using test::write_file;
 
 using namespace std::string_literals;
 
@@ -265,15 +269,6 @@ class ScratchDir {
   }
   std::string path_;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 
 bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 

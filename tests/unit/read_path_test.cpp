@@ -23,10 +23,13 @@
 #include "ihome/store/keyword.h"
 #include "ihome/store/local_cache.h"
 #include "temp_db.h"
+#include "test_files.h"
 
 using namespace ihome;
 using test::exec;
+using test::read_file;
 using test::scalar;
+using test::write_file;
 
 namespace {
 
@@ -821,24 +824,6 @@ TEST_CASE("differential: pruned log entries and a restored (older) database rebu
 
 // ------------------------------------------------------- the saved index
 
-namespace {
-std::string read_file(const std::string& path) {
-  std::string out;
-  FILE* f = fopen(path.c_str(), "rb");
-  REQUIRE(f);
-  char buf[65536];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
-  fclose(f);
-  return out;
-}
-void write_file(const std::string& path, const std::string& bytes) {
-  FILE* f = fopen(path.c_str(), "wb");
-  REQUIRE(f);
-  REQUIRE(fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
-  fclose(f);
-}
-}  // namespace
-
 TEST_CASE("index file: a restored index answers every search as SQL does, and catches up from the log") {
   TempDir t;
   auto db = t.open();
@@ -933,6 +918,7 @@ TEST_CASE("index file: refused when missing, damaged, short, of another database
 
   auto refused = [&](const std::string& bytes, const char* says) {
     write_file(file, bytes);
+    REQUIRE(read_file(file) == bytes);
     std::string reason;
     CHECK_FALSE(LiveIndex::restore(*db, file, reason));
     CHECK(reason.find(says) != std::string::npos);
@@ -952,6 +938,7 @@ TEST_CASE("index file: refused when missing, damaged, short, of another database
 
   // The same bytes against another database.
   write_file(file, good);
+  REQUIRE(read_file(file) == good);
   TempDir other;
   auto odb = other.open();
   std::mt19937_64 rng2(11);

@@ -16,9 +16,12 @@
 #include <string>
 
 #include "ihome/auth/real_name.h"
+#include "test_files.h"
 
 namespace ihome {
 namespace {
+
+using test::read_file;
 
 // The check character computed independently of the code under test, so ids
 // with a chosen birth date or area can be built that fail for one reason only.
@@ -64,16 +67,8 @@ class TempDir {
 };
 
 void write_file(const std::string& path, const std::string& bytes, mode_t mode) {
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-  }
+  test::write_file(path, bytes);
   REQUIRE(chmod(path.c_str(), mode) == 0);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 RealNameKeys fresh_keys(const TempDir& dir, const std::string& name) {

@@ -100,6 +100,9 @@ class AvailabilityIndex {
     int16_t max_days = 0;          // 0: no maximum
     int32_t price = 0;             // >= 0: the flat price; < 0: ~price is its Terms in terms_
     bool flat() const { return price >= 0; }
+    // 1 when a stay of `nights` nights is within min/max days (never for an
+    // unlisted house: kUnlisted is more than any stay), else 0; no branch.
+    int takes(int64_t nights) const { return (min_days <= nights) & ((max_days == 0) | (max_days >= nights)); }
     uint32_t terms() const { return static_cast<uint32_t>(~price); }
   };
   static constexpr int16_t kUnlisted = INT16_MAX;
