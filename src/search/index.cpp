@@ -4,14 +4,17 @@
 // sort ends in "id DESC", so the order is total and a house's place is
 // found by binary search on the house itself).
 //
-// A query counts its matches (the total) over the area's slots — or the
-// keyword's, when fewer — reading the columns gates_ and nights_, which a
-// build lays out area by area; then it walks the sort's order until the
-// page is full.  When the matches are so few that the walk would pass many
-// houses per match (a rare keyword), it sorts the matches instead.
+// A query first sets the bits of its matches (but for price bounds) in a
+// scratch bitset over its area's runs of slots — or the keyword's slots —
+// ANDing the listed / min-max-days bits with the negated bits of each night
+// of the stay (busy_, day-major); the total is their popcount.  Then it
+// walks the sort's order, one bit a house, until the page is full.  When
+// the matches are so few that the walk would pass many houses per match (a
+// rare keyword), it sorts the matches instead.
 #include "ihome/search/index.h"
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 
 namespace ihome {
@@ -25,6 +28,14 @@ int16_t clamp_days(int64_t days) {
   return static_cast<int16_t>(std::clamp<int64_t>(days, -1, 2 * AvailabilityIndex::kHorizonDays));
 }
 
+size_t words_for(size_t slots) { return (slots + 63) / 64; }
+
+void put_bit(std::vector<uint64_t>& bits, uint32_t slot, bool on) {
+  uint64_t bit = uint64_t{1} << (slot % 64);
+  uint64_t& word = bits[slot / 64];
+  word = on ? word | bit : word & ~bit;
+}
+
 void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
   auto it = std::lower_bound(v.begin(), v.end(), x);
   if (it != v.end() && *it == x) v.erase(it);
@@ -34,12 +45,15 @@ void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
 size_t AvailabilityIndex::memory_bytes() const {
   size_t n = houses_.capacity() * sizeof(Kept) + ids_.capacity() * sizeof(int32_t) + gates_.capacity() * sizeof(Gate) +
              slot_of_.capacity() * sizeof(uint32_t) + free_slots_.capacity() * sizeof(uint32_t);
-  for (const auto& words : nights_) n += words.capacity() * sizeof(uint64_t);
+  n += (listed_bits_.capacity() + fancy_bits_.capacity() + scratch_.capacity()) * sizeof(uint64_t);
+  for (const Bits& bits : takes_) n += bits.capacity() * sizeof(uint64_t);
+  for (const Bits& bits : busy_) n += bits.capacity() * sizeof(uint64_t);
+  n += bulk_nights_.capacity() * sizeof(bulk_nights_[0]);
   n += terms_.capacity() * sizeof(Terms) + free_terms_.capacity() * sizeof(uint32_t);
   n += date_pool_.capacity() * sizeof(DatePrice);
   for (const Order& o : all_) n += o.capacity() * sizeof(uint32_t);
   for (const auto& [id, area] : by_area_) {
-    n += area.members.capacity() * sizeof(uint32_t);
+    n += area.members.capacity() * sizeof(uint32_t) + area.runs.capacity() * sizeof(Span);
     for (const Order& o : area.orders) n += o.capacity() * sizeof(uint32_t);
   }
   return n;
@@ -83,6 +97,15 @@ void AvailabilityIndex::set_dates(Terms& t, const std::vector<DatePrice>& dates)
   auto day32 = [](int64_t day) { return static_cast<int32_t>(std::clamp<int64_t>(day, INT32_MIN, INT32_MAX)); };
   t.dates_from = dates.empty() ? 0 : day32(dates.front().start_day);
   t.dates_to = dates.empty() ? 0 : day32(dates.back().end_day);
+  t.night_low = t.night_high = t.price;
+  if (t.weekend_price > 0) {
+    t.night_low = std::min<int64_t>(t.night_low, t.weekend_price);
+    t.night_high = std::max<int64_t>(t.night_high, t.weekend_price);
+  }
+  for (const DatePrice& d : dates) {
+    t.night_low = std::min(t.night_low, d.price);
+    t.night_high = std::max(t.night_high, d.price);
+  }
 }
 
 void AvailabilityIndex::compact_terms() {
@@ -141,6 +164,7 @@ void AvailabilityIndex::place(uint32_t slot) {
   }
   Area& area = by_area_[houses_[slot].area_id];
   area.members.insert(std::upper_bound(area.members.begin(), area.members.end(), slot), slot);
+  area.runs = runs_of(area.members);
   for (int s = 0; s < kSorts; ++s) {
     auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
     for (Order* o : {&all_[static_cast<size_t>(s)], &area.orders[static_cast<size_t>(s)]})
@@ -155,6 +179,7 @@ void AvailabilityIndex::unplace(uint32_t slot) {
   }
   Area& area = by_area_[houses_[slot].area_id];
   erase_sorted(area.members, slot);
+  area.runs = runs_of(area.members);
   for (int s = 0; s < kSorts; ++s) {
     auto less = [&](uint32_t a, uint32_t b) { return before(s, a, b); };
     for (Order* o : {&all_[static_cast<size_t>(s)], &area.orders[static_cast<size_t>(s)]}) {
@@ -195,12 +220,71 @@ void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const
                                      flat ? static_cast<int32_t>(house.price) : ~static_cast<int32_t>(terms)}
                               : Gate{};
   if (date_garbage_ > 4096 && date_garbage_ > date_pool_.size() / 2) compact_terms();
-  for (auto& words : nights_) words[slot] = 0;
-  for (const BusyStay& stay : stays) {
-    int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
-    int64_t to = std::min<int64_t>(stay.end_day - base_day_, kHorizonDays);
-    for (int64_t d = from; d < to; ++d) nights_[static_cast<size_t>(d / 64)][slot] |= uint64_t{1} << (d % 64);
+  set_bits(slot);
+  auto each_night = [&](auto&& fn) {
+    for (const BusyStay& stay : stays) {
+      int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
+      int64_t to = std::min<int64_t>(stay.end_day - base_day_, kHorizonDays);
+      for (int64_t d = from; d < to; ++d) fn(static_cast<size_t>(d));
+    }
+  };
+  if (bulk_) {
+    std::array<uint64_t, kWords>& words = bulk_nights_[slot];
+    words = {};
+    each_night([&](size_t d) { words[d / 64] |= uint64_t{1} << (d % 64); });
+    return;
   }
+  const uint64_t bit = uint64_t{1} << (slot % 64);
+  for (Bits& night : busy_) night[slot / 64] &= ~bit;
+  each_night([&](size_t d) { busy_[d][slot / 64] |= bit; });
+}
+
+void AvailabilityIndex::set_bits(uint32_t slot) {
+  const Gate& g = gates_[slot];
+  bool listed = g.min_days != kUnlisted;
+  put_bit(listed_bits_, slot, listed);
+  put_bit(fancy_bits_, slot, listed && !g.flat());
+  for (int n = 1; n <= kTakesNights; ++n) put_bit(takes_[static_cast<size_t>(n - 1)], slot, g.takes(n));
+}
+
+void AvailabilityIndex::size_bits() {
+  const size_t words = words_for(houses_.size());
+  for (Bits* bits : {&listed_bits_, &fancy_bits_, &scratch_}) bits->resize(words);
+  for (Bits& bits : takes_) bits.resize(words);
+  if (!bulk_)
+    for (Bits& bits : busy_) bits.resize(words);
+}
+
+void AvailabilityIndex::rebuild_bits() {
+  const size_t words = words_for(houses_.size());
+  for (Bits* bits : {&listed_bits_, &fancy_bits_, &scratch_}) bits->assign(words, 0);
+  for (Bits& bits : takes_) bits.assign(words, 0);
+  for (uint32_t sl = 0; sl < houses_.size(); ++sl) set_bits(sl);
+  for (auto& [id, area] : by_area_) area.runs = runs_of(area.members);
+}
+
+std::array<uint64_t, AvailabilityIndex::kWords> AvailabilityIndex::nights_of(uint32_t slot) const {
+  std::array<uint64_t, kWords> words{};
+  for (size_t d = 0; d < busy_.size(); ++d)
+    if ((busy_[d][slot / 64] >> (slot % 64)) & 1) words[d / 64] |= uint64_t{1} << (d % 64);
+  return words;
+}
+
+std::vector<AvailabilityIndex::Span> AvailabilityIndex::runs_of(const std::vector<uint32_t>& members) {
+  std::vector<Span> runs;
+  for (uint32_t sl : members) {
+    if (!runs.empty() && runs.back().first + runs.back().n == sl) ++runs.back().n;
+    else runs.push_back({sl, 1});
+  }
+  return runs;
+}
+
+void AvailabilityIndex::begin_bulk() {
+  if (bulk_) return;
+  // The nights of the houses already here, by slot (end_bulk() renumbers them).
+  bulk_nights_.resize(houses_.size());
+  for (uint32_t sl = 0; sl < houses_.size(); ++sl) bulk_nights_[sl] = nights_of(sl);
+  bulk_ = true;
 }
 
 void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays) {
@@ -245,7 +329,8 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
       houses_.emplace_back();
       ids_.emplace_back();
       gates_.emplace_back();
-      for (auto& words : nights_) words.push_back(0);
+      if (bulk_) bulk_nights_.emplace_back();
+      size_bits();
     }
     if (static_cast<uint64_t>(house.id) >= slot_of_.size()) slot_of_.resize(static_cast<size_t>(house.id) + 1, kNoSlot);
     slot_of_[static_cast<size_t>(house.id)] = slot;
@@ -278,6 +363,7 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
 }
 
 void AvailabilityIndex::end_bulk() {
+  begin_bulk();  // (when not begun: the nights by slot, from busy_)
   bulk_ = false;
   // Renumber the slots area by area (by id within one), so an area's
   // columns are contiguous; free slots go last.  Counted into place: a
@@ -318,11 +404,16 @@ void AvailabilityIndex::end_bulk() {
     houses_ = std::move(houses);
     for (size_t n = 0; n < houses_.size(); ++n) ids_[n] = houses_[n].id;
     gates_ = std::move(gates);
-    for (auto& words : nights_) {
-      std::vector<uint64_t> moved(words.size());
-      for (size_t n = 0; n < by_place.size(); ++n) moved[n] = words[by_place[n]];
-      words = std::move(moved);
+    // The nights day-major, in the new numbering: a bit per busy night.
+    for (Bits& night : busy_) night.assign(words_for(houses_.size()), 0);
+    for (size_t n = 0; n < by_place.size(); ++n) {
+      const std::array<uint64_t, kWords>& words = bulk_nights_[by_place[n]];
+      for (size_t k = 0; k < words.size(); ++k)
+        for (uint64_t b = words[k]; b != 0; b &= b - 1)
+          busy_[k * 64 + static_cast<size_t>(std::countr_zero(b))][n / 64] |= uint64_t{1} << (n % 64);
     }
+    bulk_nights_.clear();
+    bulk_nights_.shrink_to_fit();
   }
   compact_terms();
   free_slots_.clear();
@@ -362,11 +453,12 @@ void AvailabilityIndex::end_bulk() {
       else std::push_heap(runs.begin(), runs.end(), later);
     }
   }
+  rebuild_bits();
   // A build grows its arrays by doubling: give the slack back.
   houses_.shrink_to_fit();
   ids_.shrink_to_fit();
   gates_.shrink_to_fit();
-  for (auto& words : nights_) words.shrink_to_fit();
+  for (Bits& bits : busy_) bits.shrink_to_fit();
   slot_of_.shrink_to_fit();
   for (Order& o : all_) o.shrink_to_fit();
   for (auto& [id, area] : by_area_) area.members.shrink_to_fit();
@@ -398,7 +490,7 @@ namespace {
 // counts as a flat price, an order's tie-break): a restart no longer
 // rebuilds, so an old file would carry the old meaning on.
 struct FileLayout {
-  uint32_t version = 1;
+  uint32_t version = 2;  // 2: the nights day-major
   uint32_t kept = 0, gate = 0, terms = 0, date_price = 0;
   uint32_t reserved = 0;  // no padding: every byte written is set
   int64_t horizon = 0;
@@ -407,14 +499,14 @@ struct FileLayout {
 }  // namespace
 
 void AvailabilityIndex::write(IndexFileWriter& out) const {
-  out.value(FileLayout{1, sizeof(Kept), sizeof(Gate), sizeof(Terms), sizeof(DatePrice), 0, kHorizonDays});
+  out.value(FileLayout{2, sizeof(Kept), sizeof(Gate), sizeof(Terms), sizeof(DatePrice), 0, kHorizonDays});
   out.value(base_day_);
   out.value(static_cast<uint8_t>(overflow_));
   out.value(static_cast<uint64_t>(count_));
   out.value(listed_);
   out.vector(houses_);
   out.vector(gates_);
-  for (const auto& words : nights_) out.vector(words);
+  for (const Bits& night : busy_) out.vector(night);
   out.vector(terms_);
   out.vector(free_terms_);
   out.vector(date_pool_);
@@ -432,7 +524,7 @@ void AvailabilityIndex::write(IndexFileWriter& out) const {
 }
 
 std::optional<AvailabilityIndex> AvailabilityIndex::read(IndexFileReader& in) {
-  FileLayout layout{}, ours{1, sizeof(Kept), sizeof(Gate), sizeof(Terms), sizeof(DatePrice), 0, kHorizonDays};
+  FileLayout layout{}, ours{2, sizeof(Kept), sizeof(Gate), sizeof(Terms), sizeof(DatePrice), 0, kHorizonDays};
   if (!in.value(layout) || !(layout == ours)) return std::nullopt;
   AvailabilityIndex x;
   uint8_t overflow = 0;
@@ -440,7 +532,7 @@ std::optional<AvailabilityIndex> AvailabilityIndex::read(IndexFileReader& in) {
   constexpr uint64_t kMaxSlots = kMaxId + 1;
   bool ok = in.value(x.base_day_) && in.value(overflow) && in.value(count) && in.value(x.listed_) &&
             in.vector(x.houses_, kMaxSlots) && in.vector(x.gates_, kMaxSlots);
-  for (auto& words : x.nights_) ok = ok && in.vector(words, kMaxSlots);
+  for (Bits& night : x.busy_) ok = ok && in.vector(night, words_for(kMaxSlots));
   ok = ok && in.vector(x.terms_, kMaxSlots) && in.vector(x.free_terms_, kMaxSlots) && in.vector(x.date_pool_) &&
        in.value(garbage) && in.vector(x.free_slots_, kMaxSlots) && in.vector(x.slot_of_, kMaxSlots);
   for (Order& o : x.all_) ok = ok && in.vector(o, kMaxSlots);
@@ -459,6 +551,7 @@ std::optional<AvailabilityIndex> AvailabilityIndex::read(IndexFileReader& in) {
   x.ids_.resize(x.houses_.size());
   for (size_t n = 0; n < x.houses_.size(); ++n) x.ids_[n] = x.houses_[n].id;
   if (!x.consistent()) return std::nullopt;
+  x.rebuild_bits();
   return x;
 }
 
@@ -470,8 +563,8 @@ bool AvailabilityIndex::consistent() const {
     return std::all_of(v.begin(), v.end(), [n](uint32_t s) { return s < n; });
   };
   if (gates_.size() != n || listed_ < 0 || count_ > n) return false;
-  for (const auto& words : nights_)
-    if (words.size() != n) return false;
+  for (const Bits& night : busy_)
+    if (night.size() != words_for(n)) return false;
   for (const Gate& g : gates_)
     if (!g.flat() && g.terms() >= terms_.size()) return false;
   for (const Terms& t : terms_)
@@ -506,25 +599,14 @@ bool AvailabilityIndex::consistent() const {
 }
 
 [[gnu::always_inline]] inline bool AvailabilityIndex::matches(uint32_t slot, const Filter& f, int64_t* total) const {
-  const Gate& g = gates_[slot];
-  if (f.candidates && !(((*f.candidates)[slot / 64] >> (slot % 64)) & 1)) return false;
-  if (!f.dated) {
-    if (g.min_days == kUnlisted) return false;
-    return !f.priced || (houses_[slot].price >= f.low && houses_[slot].price <= f.high);
-  }
-  // One branch for the stay's tests (the scan's cost is its mispredictions);
-  // an unlisted house's min_days is more than any stay.
-  uint64_t busy = 0;
-  for (int w = 0; w < f.word_count; ++w)
-    busy |= f.words[static_cast<size_t>(w)].first[slot] & f.words[static_cast<size_t>(w)].second;
-  if (!(g.takes(f.nights) & (busy == 0))) return false;
+  if (!((f.ok[slot / 64] >> (slot % 64)) & 1)) return false;
   if (!f.priced && !total) return true;
+  if (!f.dated) return houses_[slot].price >= f.low && houses_[slot].price <= f.high;
   int64_t value = quote_of(slot, f);
   if (value < f.low || value > f.high) return false;
   if (total) *total = value;
   return true;
 }
-
 [[gnu::always_inline]] inline int64_t AvailabilityIndex::quote_of(uint32_t slot, const Filter& f) const {
   const Gate& g = gates_[slot];
   if (g.flat()) return f.nights * g.price;
@@ -534,40 +616,94 @@ bool AvailabilityIndex::consistent() const {
   return quote_total(t.terms(), dates_of(t), f.start_day, f.end_day, f.weekend);
 }
 
-AvailabilityIndex::Slots AvailabilityIndex::slots_of(const Area* area) const {
-  if (!area) return {nullptr, 0, houses_.size()};
-  const std::vector<uint32_t>& m = area->members;  // ascending
-  // As a build leaves an area: one run of slots, read without the list.
-  if (!m.empty() && m.back() - m.front() + 1 == m.size()) return {nullptr, m.front(), m.size()};
-  return {m.data(), 0, m.size()};
-}
-
-// The stay tests of matches() for a dated stay of at most two night words,
-// without a branch: the whole cost of the count of a search of an area and
-// dates (every search of the site's list), and of a dated price sort's scan.
-template <typename Fn>
-[[gnu::always_inline]] inline void AvailabilityIndex::each_free(Slots slots, const Filter& f, Fn&& fn) const {
-  const Gate* g = gates_.data();
-  const auto nights = static_cast<int16_t>(f.nights);  // <= kHorizonDays
-  const uint64_t* w0 = f.words[0].first;
-  const uint64_t m0 = f.words[0].second;
-  const uint64_t* w1 = f.word_count > 1 ? f.words[1].first : w0;
-  const uint64_t m1 = f.word_count > 1 ? f.words[1].second : 0;
-  auto free = [&](uint32_t sl) -> int64_t { return g[sl].takes(nights) & (((w0[sl] & m0) | (w1[sl] & m1)) == 0); };
-  if (slots.list) {
-    for (size_t i = slots.n; i-- > 0;) fn(slots.list[i], free(slots.list[i]));
+void AvailabilityIndex::fill(const HouseSearch& q, const Area* area, const std::vector<int64_t>* candidates,
+                             Domain& domain) const {
+  uint64_t* out = scratch_.data();
+  const int64_t nights = q.start_day ? *q.end_day - *q.start_day : 0;
+  const bool by_gate = q.start_day && (nights < 1 || nights > kTakesNights);  // min/max days tested house by house
+  const Bits& base = q.start_day && !by_gate ? takes_[static_cast<size_t>(nights - 1)] : listed_bits_;
+  auto add = [&](uint32_t first, uint32_t end) {
+    if (!domain.empty() && domain.back().end >= first) domain.back().end = std::max(domain.back().end, end);
+    else domain.push_back({first, end});
+  };
+  if (candidates) {
+    // The keyword's slots (those of the area): set, then masked by the
+    // base word by word.
+    auto in_area = [&](uint32_t sl) {
+      auto it = std::upper_bound(area->runs.begin(), area->runs.end(), sl,
+                                 [](uint32_t x, const Span& r) { return x < r.first; });
+      return it != area->runs.begin() && sl - (it - 1)->first < (it - 1)->n;
+    };
+    std::vector<uint32_t> words;
+    for (int64_t id : *candidates) {
+      uint32_t sl = slot(id);
+      if (sl == kNoSlot || (area && !in_area(sl))) continue;
+      uint64_t& word = out[sl / 64];
+      if (word == 0) words.push_back(sl / 64);
+      word |= uint64_t{1} << (sl % 64);
+    }
+    std::sort(words.begin(), words.end());
+    for (uint32_t w : words) {
+      out[w] &= base[w];
+      add(w, w + 1);
+    }
   } else {
-    for (size_t i = slots.n; i-- > 0;) {
-      auto sl = static_cast<uint32_t>(slots.first + i);
-      fn(sl, free(sl));
+    // The area's runs of slots (a build leaves one), or every slot.
+    const Span every{0, static_cast<uint32_t>(houses_.size())};
+    std::span<const Span> runs = area ? std::span<const Span>(area->runs) : std::span<const Span>(&every, 1);
+    for (const Span& r : runs) {
+      if (r.n == 0) continue;
+      const uint32_t last = r.first + r.n - 1, w0 = r.first / 64, w1 = last / 64;
+      for (uint32_t w = w0; w <= w1; ++w) {
+        uint64_t m = ~uint64_t{0};
+        if (w == w0) m &= ~uint64_t{0} << (r.first % 64);
+        if (w == w1) m &= ~uint64_t{0} >> (63 - last % 64);
+        out[w] |= m & base[w];
+      }
+      add(w0, w1 + 1);
     }
   }
+  if (!q.start_day) return;
+  // Free on every night of the stay: one pass over the words a night.
+  const auto from = static_cast<size_t>(*q.start_day - base_day_), to = static_cast<size_t>(*q.end_day - base_day_);
+  for (const Words& r : domain)
+    for (size_t d = from; d < to; ++d) {
+      const uint64_t* busy = busy_[d].data();
+      for (uint32_t w = r.first; w < r.end; ++w) out[w] &= ~busy[w];
+    }
+  if (!by_gate) return;
+  for (const Words& r : domain)
+    for (uint32_t w = r.first; w < r.end; ++w)
+      for (uint64_t b = out[w]; b != 0; b &= b - 1) {
+        auto bit = static_cast<uint32_t>(std::countr_zero(b));
+        if (!gates_[w * 64 + bit].takes(nights)) out[w] &= ~(uint64_t{1} << bit);
+      }
 }
 
-int64_t AvailabilityIndex::count_free(Slots slots, const Filter& f) const {
-  int64_t total = 0;
-  each_free(slots, f, [&](uint32_t, int64_t free) { total += free; });
-  return total;
+// The count is a popcount a word: the CPU's own instruction where it has
+// one (Debian builds for the x86-64 baseline, which lacks it; chosen once at
+// load time).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+[[gnu::target_clones("popcnt", "default")]]
+#endif
+int64_t AvailabilityIndex::count(const Domain& domain) const {
+  int64_t n = 0;
+  for (const Words& r : domain)
+    for (uint32_t w = r.first; w < r.end; ++w) n += std::popcount(scratch_[w]);
+  return n;
+}
+
+template <typename Fn>
+[[gnu::always_inline]] inline void AvailabilityIndex::each_match(const Domain& domain, const Bits* also, Fn&& fn) const {
+  for (size_t r = domain.size(); r-- > 0;)
+    for (uint32_t w = domain[r].end; w-- > domain[r].first;) {
+      uint64_t b = scratch_[w] & (also ? (*also)[w] : ~uint64_t{0});
+      while (b != 0) {
+        int top = 63 - std::countl_zero(b);
+        fn(w * 64 + static_cast<uint32_t>(top));
+        b &= ~(uint64_t{1} << top);
+      }
+    }
 }
 
 std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
@@ -577,15 +713,8 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   f.dated = q.start_day.has_value();
   if (f.dated) {
     int64_t from = *q.start_day - base_day_, to = *q.end_day - base_day_;
-    if (from < 0 || to > kHorizonDays) return std::nullopt;
+    if (from < 0 || to > kHorizonDays || from > to) return std::nullopt;
     f.nights = *q.end_day - *q.start_day;
-    while (from < to) {
-      int64_t word = from / 64, bit = from % 64;
-      int64_t n = std::min<int64_t>(64 - bit, to - from);
-      uint64_t mask = (n == 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1)) << bit;
-      f.words[static_cast<size_t>(f.word_count++)] = {nights_[static_cast<size_t>(word)].data(), mask};
-      from += n;
-    }
     f.start_day = *q.start_day;
     f.end_day = *q.end_day;
     f.weekend = weekend_nights(f.start_day, f.end_day);
@@ -610,32 +739,18 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   }
   const Order& order = area ? area->orders[s] : all_[s];
 
-  // The keyword's houses: a bit per slot, and their slots.
-  std::vector<uint64_t> bits;
-  std::vector<uint32_t> keyword_slots;
-  if (candidates) {
-    bits.assign((houses_.size() + 63) / 64, 0);
-    keyword_slots.reserve(candidates->size());
-    for (int64_t id : *candidates) {
-      uint32_t sl = slot(id);
-      if (sl == kNoSlot) continue;
-      bits[sl / 64] |= uint64_t{1} << (sl % 64);
-      keyword_slots.push_back(sl);
+  // The matches but for the price bounds, a bit each in scratch_ (zeroed
+  // again on the way out).
+  Domain domain;
+  struct Zero {
+    Bits& bits;
+    const Domain& domain;
+    ~Zero() {
+      for (const Words& r : domain) std::fill(bits.begin() + r.first, bits.begin() + r.end, 0);
     }
-    f.candidates = &bits;
-  }
-  // Every slot that may match, each once: the keyword's (those of the area)
-  // when fewer than the area's, else the area's, else all.
-  auto each_candidate = [&](auto&& fn) {
-    if (candidates && (!area || keyword_slots.size() < area->members.size())) {
-      for (uint32_t sl : keyword_slots)
-        if (!area || houses_[sl].area_id == *q.area_id) fn(sl);
-    } else if (area) {
-      for (uint32_t sl : area->members) fn(sl);
-    } else {
-      for (uint32_t sl = 0, n = static_cast<uint32_t>(houses_.size()); sl < n; ++sl) fn(sl);
-    }
-  };
+  } zero{scratch_, domain};
+  fill(q, area, candidates, domain);
+  f.ok = scratch_.data();
 
   int64_t skip = (q.page - 1) * Houses::kPageSize;
   auto add = [&](uint32_t sl, std::optional<int64_t> total) {
@@ -644,9 +759,9 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   };
 
   if (price_sort) {
-    // One pass over the candidates, each priced once: the matches counted,
-    // and the first skip + a page of them by quote total (then id DESC, as
-    // every sort) kept in a heap whose top is the last kept.
+    // The matches counted, and the first skip + a page of them by quote
+    // total (then id DESC, as every sort) kept in a heap whose top is the
+    // last kept.
     using Priced = std::pair<int64_t, uint32_t>;
     bool inc = q.sort == HouseSort::kPriceInc;
     auto less = [&](const Priced& a, const Priced& b) {
@@ -680,93 +795,93 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
         cut_id = ids_[best.front().second];
       }
     };
-    auto take = [&](uint32_t sl, int64_t total) __attribute__((always_inline)) {
+    // A flat house (nine in ten) costs nights x price, so among them the
+    // order by stay total is the price order (then id DESC, as here): their
+    // first `keep` matches are found by walking that order, from the lower
+    // bound on.  The matches are then counted, and only the other houses
+    // priced into the heap; the page is the two merged.  A walk that meets
+    // too many houses that do not match (a rare keyword, a busy cheap end)
+    // gives way to pricing every match.
+    const Order& by_price = area ? area->orders[s_price] : all_[s_price];
+    auto out_front = [&](uint32_t sl) {
+      int64_t base = f.nights * houses_[sl].price;
+      return inc ? base < f.low : base > f.high;
+    };
+    size_t i = static_cast<size_t>(std::partition_point(by_price.begin(), by_price.end(), out_front) - by_price.begin());
+    std::vector<Priced> flat;
+    constexpr size_t kMaxWalk = 2048;
+    size_t walked = 0;
+    for (; i < by_price.size() && flat.size() < keep && walked < kMaxWalk; ++i, ++walked) {
+      uint32_t sl = by_price[i];
+      const Gate& g = gates_[sl];
+      if (!g.flat() || g.min_days == kUnlisted) continue;  // (an unlisted house's gate has no price)
+      int64_t total = f.nights * g.price;
+      if (inc ? total > f.high : total < f.low) {  // every later one too
+        i = by_price.size();
+        break;
+      }
+      if (matches(sl, f)) flat.emplace_back(total, sl);
+    }
+    if (flat.size() == keep || i == by_price.size()) {
+      if (!f.priced) {
+        page.total = count(domain);
+        // A house whose total cannot come before the last kept, nor before
+        // the walk's last flat match, is skipped unpriced (Terms::night_low).
+        const bool full = flat.size() == keep;
+        const int64_t flat_cut = full ? flat.back().first : 0;
+        each_match(domain, &fancy_bits_, [&](uint32_t sl) __attribute__((always_inline)) {
+          const Terms& t = terms_[gates_[sl].terms()];
+          if (inc) {
+            int64_t least = stay_total(t.terms(), f.nights, f.nights * t.night_low);
+            if (least > cut || (full && least > flat_cut)) return;
+          } else {
+            int64_t most = stay_total(t.terms(), f.nights, f.nights * t.night_high);
+            if (most < cut || (full && most < flat_cut)) return;
+          }
+          consider(sl, quote_of(sl, f));
+        });
+      } else {
+        const int64_t low = f.low, high = f.high, nights = f.nights;
+        int64_t n = 0;
+        each_match(domain, nullptr, [&](uint32_t sl) __attribute__((always_inline)) {
+          const Gate& g = gates_[sl];
+          if (g.flat()) {
+            int64_t total = nights * g.price;
+            n += (total >= low) & (total <= high);
+            return;
+          }
+          int64_t total = quote_of(sl, f);
+          if (total < low || total > high) return;
+          ++n;
+          consider(sl, total);
+        });
+        page.total = n;
+      }
+      std::sort_heap(best.begin(), best.end(), less);
+      std::vector<Priced> merged(flat.size() + best.size());
+      std::merge(flat.begin(), flat.end(), best.begin(), best.end(), merged.begin(), less);
+      merged.resize(std::min(merged.size(), keep));
+      for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < merged.size(); ++n)
+        add(merged[n].second, merged[n].first);
+      return page;
+    }
+    // Every match priced.  Last to first: a build numbers an area's slots by
+    // id, and of equal totals the newest is first, so a tie met later rarely
+    // displaces a kept one.
+    each_match(domain, nullptr, [&](uint32_t sl) __attribute__((always_inline)) {
+      int64_t total = quote_of(sl, f);
+      if (total < f.low || total > f.high) return;
       ++page.total;
       consider(sl, total);
-    };
-    if (!candidates && f.word_count <= 2) {
-      // A flat house (nine in ten) costs nights x price, so among them the
-      // order by stay total is the price order (then id DESC, as here):
-      // their first `keep` matches are found by walking that order, from
-      // the lower bound on.  One branch-free pass then counts every match
-      // and prices only the other houses into the heap; the page is the
-      // two merged.  A walk that meets too many houses that do not match
-      // gives way to the scan below.
-      const Order& by_price = area ? area->orders[s_price] : all_[s_price];
-      auto out_front = [&](uint32_t sl) {
-        int64_t base = f.nights * houses_[sl].price;
-        return inc ? base < f.low : base > f.high;
-      };
-      size_t i = static_cast<size_t>(std::partition_point(by_price.begin(), by_price.end(), out_front) - by_price.begin());
-      std::vector<Priced> flat;
-      constexpr size_t kMaxWalk = 2048;
-      size_t walked = 0;
-      for (; i < by_price.size() && flat.size() < keep && walked < kMaxWalk; ++i, ++walked) {
-        uint32_t sl = by_price[i];
-        const Gate& g = gates_[sl];
-        if (!g.flat() || g.min_days == kUnlisted) continue;  // (an unlisted house's gate has no price)
-        int64_t total = f.nights * g.price;
-        if (inc ? total > f.high : total < f.low) {  // every later one too
-          i = by_price.size();
-          break;
-        }
-        if (matches(sl, f)) flat.emplace_back(total, sl);
-      }
-      if (flat.size() == keep || i == by_price.size()) {
-        const int64_t low = f.low, high = f.high;
-        const int64_t nights = f.nights;
-        int64_t count = 0;
-        each_free(slots_of(area), f,
-                  [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
-                    const Gate& g = gates_[sl];
-                    if (g.flat()) {
-                      int64_t total = nights * g.price;
-                      count += free & (total >= low) & (total <= high);
-                      return;
-                    }
-                    if (!free) return;
-                    int64_t total = quote_of(sl, f);
-                    if (total < low || total > high) return;
-                    ++count;
-                    consider(sl, total);
-                  });
-        page.total = count;
-        std::sort_heap(best.begin(), best.end(), less);
-        std::vector<Priced> merged(flat.size() + best.size());
-        std::merge(flat.begin(), flat.end(), best.begin(), best.end(), merged.begin(), less);
-        merged.resize(std::min(merged.size(), keep));
-        for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < merged.size(); ++n)
-          add(merged[n].second, merged[n].first);
-        return page;
-      }
-      // The scan of every candidate: kept small, so that it inlines.  Backwards:
-      // a build numbers an area's slots by id, and of equal totals the newest
-      // is first, so a tie met later rarely displaces a kept one.
-      each_free(slots_of(area), f,
-                [&](uint32_t sl, int64_t free) __attribute__((always_inline)) {
-                  if (!free) return;
-                  int64_t total = quote_of(sl, f);
-                  if (total >= f.low && total <= f.high) take(sl, total);
-                });
-    } else {
-      each_candidate([&](uint32_t sl) __attribute__((always_inline)) {
-        int64_t total = 0;
-        if (matches(sl, f, &total)) take(sl, total);
-      });
-    }
+    });
     std::sort_heap(best.begin(), best.end(), less);
     for (size_t n = static_cast<size_t>(std::min<int64_t>(skip, page.total)); n < best.size(); ++n)
       add(best[n].second, best[n].first);
     return page;
   }
 
-  if (!f.dated && !candidates && !f.priced) {
-    page.total = area ? area->listed : listed_;
-  } else if (f.dated && !candidates && !f.priced && f.word_count <= 2) {
-    page.total = count_free(slots_of(area), f);
-  } else {
-    each_candidate([&](uint32_t sl) __attribute__((always_inline)) { page.total += matches(sl, f); });
-  }
+  if (!f.priced) page.total = count(domain);
+  else each_match(domain, nullptr, [&](uint32_t sl) __attribute__((always_inline)) { page.total += matches(sl, f); });
   if (page.total <= skip) return page;
   int64_t need = skip + std::min<int64_t>(page.total - skip, Houses::kPageSize);  // matches up to the page's end
 
@@ -783,7 +898,7 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
   }
   std::vector<uint32_t> found;
   found.reserve(static_cast<size_t>(page.total));
-  each_candidate([&](uint32_t sl) {
+  each_match(domain, nullptr, [&](uint32_t sl) {
     if (matches(sl, f)) found.push_back(sl);
   });
   auto less = [&](uint32_t a, uint32_t b) { return before(static_cast<int>(s), a, b); };

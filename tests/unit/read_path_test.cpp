@@ -475,6 +475,97 @@ TEST_CASE("index: a dated price sort, by its walk of the price order or by its s
   CHECK(walked_past_cheap > 20);
 }
 
+TEST_CASE("index: the nights day-major, through a build, edits, erases, re-used slots and a second build") {
+  // A house-by-house model against the index's bit columns: stays at the
+  // horizon's two ends, across word boundaries (64 slots, 64 nights), longer
+  // than the min/max-day bitsets (32 nights), areas whose slots stop being
+  // one run once houses are added or moved after the build, and slots freed
+  // and given to new houses.
+  std::mt19937_64 rng(2026);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  constexpr int64_t kHorizon = AvailabilityIndex::kHorizonDays;
+  struct Kept {
+    IndexedHouse house;
+    std::vector<BusyStay> stays;
+  };
+  std::map<int64_t, Kept> houses;
+  AvailabilityIndex index(0);
+  int64_t next_id = 1;
+  auto random_house = [&](int64_t id) {
+    int64_t min = pick(0, 3) ? 1 : pick(2, 40);
+    Kept k{indexed(id, pick(1, 4), pick(1, 9) * 100, pick(0, 3), min, pick(0, 3) ? 0 : min + pick(0, 30), pick(0, 9) > 0),
+           {}};
+    for (int64_t n = pick(0, 3); n > 0; --n) {
+      int64_t from = pick(0, 3) == 0 ? (pick(0, 1) ? pick(-5, 3) : pick(kHorizon - 8, kHorizon + 2)) : pick(0, kHorizon);
+      k.stays.push_back({from, from + pick(1, 70)});
+    }
+    return k;
+  };
+  auto put = [&](int64_t id) {
+    houses[id] = random_house(id);
+    index.upsert(houses[id].house, houses[id].stays);
+  };
+  auto check = [&](int rounds) {
+    for (int round = 0; round < rounds; ++round) {
+      HouseSearch q;
+      if (pick(0, 3)) q.area_id = pick(1, 5);  // area 5 never has houses
+      if (pick(0, 5)) {
+        q.start_day = pick(0, 4) == 0 ? (pick(0, 1) ? 0 : kHorizon - pick(1, 3)) : pick(0, kHorizon - 1);
+        int64_t nights = pick(0, 4) == 0 ? pick(30, 80) : pick(1, 9);
+        q.end_day = std::min(*q.start_day + nights, kHorizon);
+      }
+      q.sort = pick(0, 1) ? HouseSort::kNew : HouseSort::kBooking;
+      q.page = pick(1, 3);
+      std::vector<int64_t> want;  // matching ids, newest first
+      for (auto it = houses.rbegin(); it != houses.rend(); ++it) {
+        const IndexedHouse& h = it->second.house;
+        if (!h.listed || (q.area_id && h.area_id != *q.area_id)) continue;
+        if (q.start_day) {
+          int64_t nights = *q.end_day - *q.start_day;
+          if (h.min_days > nights || (h.max_days != 0 && h.max_days < nights)) continue;
+          bool busy = std::any_of(it->second.stays.begin(), it->second.stays.end(), [&](const BusyStay& b) {
+            return b.start_day < *q.end_day && b.end_day > *q.start_day;
+          });
+          if (busy) continue;
+        }
+        want.push_back(h.id);
+      }
+      auto page = index.query(q);
+      REQUIRE(page);
+      CAPTURE(round);
+      CAPTURE(q.area_id.value_or(0));
+      CAPTURE(q.start_day.value_or(-1));
+      CAPTURE(q.end_day.value_or(-1));
+      CHECK(page->total == static_cast<int64_t>(want.size()));
+      if (q.sort != HouseSort::kNew) continue;
+      size_t from = static_cast<size_t>((q.page - 1) * 10);
+      std::vector<int64_t> ids;
+      for (size_t i = from; i < want.size() && i < from + 10; ++i) ids.push_back(want[i]);
+      CHECK(page->ids == ids);
+    }
+  };
+  index.begin_bulk();
+  for (; next_id <= 700; ++next_id) put(next_id);
+  index.end_bulk();
+  check(300);
+  for (int step = 0; step < 600; ++step) {
+    int64_t id = pick(1, next_id - 1);
+    switch (pick(0, 3)) {
+      case 0:
+        put(next_id++);  // a new house: a free slot, or one past the end
+        break;
+      case 1:
+        if (houses.erase(id)) index.erase(id);
+        break;
+      default:
+        if (houses.count(id)) put(id);  // new nights, area, min/max days, listing
+    }
+  }
+  check(300);
+  index.end_bulk();  // a build's renumbering of an index edited since
+  check(200);
+}
+
 TEST_CASE("index: a page is 10 houses; the total counts every match") {
   AvailabilityIndex index(0);
   for (int64_t id = 1; id <= 25; ++id) index.upsert(indexed(id, 1, 100, 0, 1, 0, true), {});

@@ -12,12 +12,15 @@
 // order and the same total — or nullopt when the stay leaves the horizon
 // (the caller asks SQL then).
 //
-// Layout (docs/scaling.md "The search index at 1M houses"): what a search
-// tests for every candidate — listed, min/max days, the nights — is kept in
-// columns by slot, and a build numbers the slots area by area, so counting
-// an area's matches (the total) reads a few contiguous arrays instead of
-// one scattered cache line per house; the page is then found by walking the
-// sort's order only until it is full.
+// Layout (docs/scaling.md "The search index at 1M houses"): the nights are
+// kept day-major — per night of the horizon, a bit per slot of the houses
+// taken that night — beside bits per slot for what a stay's length needs
+// (listed, and whether min/max days take n nights), and a build numbers the
+// slots area by area.  A search ANDs those words over its area's runs of
+// slots (a few thousand words at 1M houses, not a pass over every house)
+// into the bits of its matches; the total is their popcount, and the page
+// is found by walking the sort's order, testing one bit a house, until it
+// is full.
 //
 // It is pure data: src/search/live_index.cpp fills it from SQLite and keeps
 // it current from the change log.  One per worker; not thread-safe.
@@ -66,7 +69,7 @@ class AvailabilityIndex {
   // Between these two, upsert() of new houses only appends; end_bulk()
   // sorts once (a build of 100k houses, not 100k sorted inserts) and
   // renumbers the slots area by area.
-  void begin_bulk() { bulk_ = true; }
+  void begin_bulk();
   void end_bulk();
   void erase(int64_t house_id);
   bool contains(int64_t house_id) const { return slot(house_id) != kNoSlot; }
@@ -107,11 +110,20 @@ class AvailabilityIndex {
   };
   static constexpr int16_t kUnlisted = INT16_MAX;
 
+  // A run of consecutive slots.
+  struct Span {
+    uint32_t first = 0, n = 0;
+  };
   struct Area {
     std::vector<uint32_t> members;  // its slots, ascending
+    std::vector<Span> runs;         // the same, as runs (one when a build numbered them)
     Orders orders;
     int64_t listed = 0;             // members shown in searches
   };
+  using Bits = std::vector<uint64_t>;  // a bit per slot
+  // Stays up to this many nights find the houses whose min/max days take
+  // them in a bitset (takes_); a longer stay tests each house's gate.
+  static constexpr int kTakesNights = 32;
 
   // What the sorts read of a house: IndexedHouse's sort keys, in 32 bits
   // (see kMaxId).
@@ -135,6 +147,11 @@ class AvailabilityIndex {
     // The nights they span, [first start, last end) (clamped to 32 bits):
     // a stay outside costs what the terms alone say, without reading them.
     int32_t dates_from = 0, dates_to = 0;
+    // The least and the most any night costs (base, weekend, date prices):
+    // a stay's total lies between these times its nights, discounted, plus
+    // the fee (stay_total() grows with the nights' sum), so a price sort
+    // skips a house that cannot reach its page without pricing it.
+    int64_t night_low = 0, night_high = 0;
     PriceTerms terms() const { return {price, weekend_price, cleaning_fee, weekly_discount, monthly_discount}; }
   };
   static std::optional<Kept> keep(const IndexedHouse& house);
@@ -144,10 +161,7 @@ class AvailabilityIndex {
   struct Filter {
     bool dated = false;
     int64_t nights = 0;
-    // The stay's nights as (column of nights_, bits of that word), one per word it spans.
-    std::array<std::pair<const uint64_t*, uint64_t>, kWords> words{};
-    int word_count = 0;
-    const std::vector<uint64_t>* candidates = nullptr;  // bit per slot, or none
+    const uint64_t* ok = nullptr;  // bit per slot: listed, free for the stay, its min/max days, the keyword
     // Prices (API.md "Pricing"): without dates the base price, with dates
     // the stay's quote total, compared with the bounds times the nights.
     bool priced = false;
@@ -155,6 +169,12 @@ class AvailabilityIndex {
     int64_t start_day = 0, end_day = 0;
     int64_t weekend = 0;  // the stay's weekend nights
   };
+  // The words of scratch_ a query set: ranges [first, end) of word
+  // indexes, ascending and disjoint.
+  struct Words {
+    uint32_t first = 0, end = 0;
+  };
+  using Domain = std::vector<Words>;
 
   static constexpr uint32_t kNoSlot = UINT32_MAX;
   uint32_t slot(int64_t house_id) const {
@@ -165,25 +185,26 @@ class AvailabilityIndex {
   void place(uint32_t slot);
   void unplace(uint32_t slot);
   void set_gate(uint32_t slot, const IndexedHouse& house, const std::vector<BusyStay>& stays);
-  // Whether the slot matches; with dates and `total` given, *total is its
-  // stay's quote total (priced once, for the filter and the answer).
+  // Whether the slot matches (its bit of f.ok, then the price bounds);
+  // with dates and `total` given, *total is its stay's quote total (priced
+  // once, for the filter and the answer).
   bool matches(uint32_t slot, const Filter& f, int64_t* total = nullptr) const;
   int64_t quote_of(uint32_t slot, const Filter& f) const;
-  // The slots a search reads: a list, or (list null) the run [first, first + n).
-  struct Slots {
-    const uint32_t* list;
-    uint32_t first;
-    size_t n;
-  };
-  // An area's members (all slots when null), as a run when they are one.
-  Slots slots_of(const Area* area) const;
-  // How many of `slots` are free for f's stay: f dated over at most two
-  // words, with no price and no keyword.
-  int64_t count_free(Slots slots, const Filter& f) const;
-  // fn(slot, 1 or 0: free for f's stay) for each of those slots (as
-  // count_free), last to first.
+  static std::vector<Span> runs_of(const std::vector<uint32_t>& members);
+  // Sets in scratch_ the bits of q's matches but for the price bounds:
+  // the slots of `area` (all when null) or of the keyword's `candidates`
+  // there, listed, taking a stay of q's nights, free on each of them.  The
+  // words it set, in `domain`.
+  void fill(const HouseSearch& q, const Area* area, const std::vector<int64_t>* candidates, Domain& domain) const;
+  int64_t count(const Domain& domain) const;
+  // fn(slot) for each bit of scratch_ over `domain` (and of `also`, when
+  // given), last to first.
   template <typename Fn>
-  void each_free(Slots slots, const Filter& f, Fn&& fn) const;
+  void each_match(const Domain& domain, const Bits* also, Fn&& fn) const;
+  void set_bits(uint32_t slot);  // listed_bits_, fancy_bits_ and takes_ from gates_[slot]
+  void size_bits();              // every Bits to houses_.size() slots (and busy_ unless bulk)
+  void rebuild_bits();           // listed_bits_, fancy_bits_, takes_ from gates_; runs from members
+  std::array<uint64_t, kWords> nights_of(uint32_t slot) const;
   void release_terms(uint32_t terms);
   std::span<const DatePrice> dates_of(const Terms& t) const { return {date_pool_.data() + t.dates_at, t.date_count}; }
   void set_dates(Terms& t, const std::vector<DatePrice>& dates);
@@ -199,7 +220,14 @@ class AvailabilityIndex {
   std::vector<DatePrice> date_pool_;    // the terms' date prices, each house's together
   size_t date_garbage_ = 0;             // entries of date_pool_ no Terms points to
   std::vector<Gate> gates_;             // by slot
-  std::array<std::vector<uint64_t>, kWords> nights_;  // word w of every slot's bitmap, by slot
+  Bits listed_bits_;                    // gates_[slot] listed
+  Bits fancy_bits_;                     // listed, and its price not flat
+  std::array<Bits, kTakesNights> takes_;  // [n - 1]: listed, and its min/max days take n nights
+  std::array<Bits, kHorizonDays> busy_;   // [night - base_day_]: the slots taken that night
+  // Between begin_bulk() and end_bulk(), the nights by slot instead (an
+  // upsert writes one slot's words; end_bulk() renumbers, then fills busy_).
+  std::vector<std::array<uint64_t, kWords>> bulk_nights_;
+  mutable Bits scratch_;                // a query's matches (fill()); zero between queries
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> slot_of_;  // by house id
   size_t count_ = 0;
