@@ -48,6 +48,7 @@ size_t AvailabilityIndex::memory_bytes() const {
   n += (listed_bits_.capacity() + fancy_bits_.capacity() + scratch_.capacity()) * sizeof(uint64_t);
   for (const Bits& bits : takes_) n += bits.capacity() * sizeof(uint64_t);
   for (const Bits& bits : busy_) n += bits.capacity() * sizeof(uint64_t);
+  n += chunks_.capacity() * sizeof(uint32_t);
   n += bulk_nights_.capacity() * sizeof(bulk_nights_[0]);
   n += terms_.capacity() * sizeof(Terms) + free_terms_.capacity() * sizeof(uint32_t);
   n += date_pool_.capacity() * sizeof(DatePrice);
@@ -235,8 +236,16 @@ void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const
     return;
   }
   const uint64_t bit = uint64_t{1} << (slot % 64);
-  for (Bits& night : busy_) night[slot / 64] &= ~bit;
-  each_night([&](size_t d) { busy_[d][slot / 64] |= bit; });
+  uint32_t& chunks = chunks_[slot];
+  for (uint32_t c = chunks; c != 0; c &= c - 1) {
+    auto first = static_cast<size_t>(std::countr_zero(c) * kChunkNights);
+    for (size_t d = first; d < first + kChunkNights; ++d) busy_[d][slot / 64] &= ~bit;
+  }
+  chunks = 0;
+  each_night([&](size_t d) {
+    busy_[d][slot / 64] |= bit;
+    chunks |= uint32_t{1} << (d / kChunkNights);
+  });
 }
 
 void AvailabilityIndex::set_bits(uint32_t slot) {
@@ -251,8 +260,9 @@ void AvailabilityIndex::size_bits() {
   const size_t words = words_for(houses_.size());
   for (Bits* bits : {&listed_bits_, &fancy_bits_, &scratch_}) bits->resize(words);
   for (Bits& bits : takes_) bits.resize(words);
-  if (!bulk_)
-    for (Bits& bits : busy_) bits.resize(words);
+  if (bulk_) return;
+  for (Bits& bits : busy_) bits.resize(words);
+  chunks_.resize(houses_.size());
 }
 
 void AvailabilityIndex::rebuild_bits() {
@@ -263,10 +273,21 @@ void AvailabilityIndex::rebuild_bits() {
   for (auto& [id, area] : by_area_) area.runs = runs_of(area.members);
 }
 
+void AvailabilityIndex::rebuild_chunks() {
+  chunks_.assign(houses_.size(), 0);
+  for (size_t d = 0; d < busy_.size(); ++d)
+    for (size_t w = 0; w < busy_[d].size(); ++w)
+      for (uint64_t b = busy_[d][w]; b != 0; b &= b - 1)
+        chunks_[w * 64 + static_cast<size_t>(std::countr_zero(b))] |= uint32_t{1} << (d / kChunkNights);
+}
+
 std::array<uint64_t, AvailabilityIndex::kWords> AvailabilityIndex::nights_of(uint32_t slot) const {
   std::array<uint64_t, kWords> words{};
-  for (size_t d = 0; d < busy_.size(); ++d)
-    if ((busy_[d][slot / 64] >> (slot % 64)) & 1) words[d / 64] |= uint64_t{1} << (d % 64);
+  for (uint32_t c = chunks_[slot]; c != 0; c &= c - 1) {
+    auto first = static_cast<size_t>(std::countr_zero(c) * kChunkNights);
+    for (size_t d = first; d < first + kChunkNights; ++d)
+      if ((busy_[d][slot / 64] >> (slot % 64)) & 1) words[d / 64] |= uint64_t{1} << (d % 64);
+  }
   return words;
 }
 
@@ -406,11 +427,15 @@ void AvailabilityIndex::end_bulk() {
     gates_ = std::move(gates);
     // The nights day-major, in the new numbering: a bit per busy night.
     for (Bits& night : busy_) night.assign(words_for(houses_.size()), 0);
+    chunks_.assign(houses_.size(), 0);
     for (size_t n = 0; n < by_place.size(); ++n) {
       const std::array<uint64_t, kWords>& words = bulk_nights_[by_place[n]];
       for (size_t k = 0; k < words.size(); ++k)
-        for (uint64_t b = words[k]; b != 0; b &= b - 1)
-          busy_[k * 64 + static_cast<size_t>(std::countr_zero(b))][n / 64] |= uint64_t{1} << (n % 64);
+        for (uint64_t b = words[k]; b != 0; b &= b - 1) {
+          size_t d = k * 64 + static_cast<size_t>(std::countr_zero(b));
+          busy_[d][n / 64] |= uint64_t{1} << (n % 64);
+          chunks_[n] |= uint32_t{1} << (d / kChunkNights);
+        }
     }
     bulk_nights_.clear();
     bulk_nights_.shrink_to_fit();
@@ -552,6 +577,7 @@ std::optional<AvailabilityIndex> AvailabilityIndex::read(IndexFileReader& in) {
   for (size_t n = 0; n < x.houses_.size(); ++n) x.ids_[n] = x.houses_[n].id;
   if (!x.consistent()) return std::nullopt;
   x.rebuild_bits();
+  x.rebuild_chunks();
   return x;
 }
 

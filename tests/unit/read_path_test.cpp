@@ -475,7 +475,7 @@ TEST_CASE("index: a dated price sort, by its walk of the price order or by its s
   CHECK(walked_past_cheap > 20);
 }
 
-TEST_CASE("index: the nights day-major, through a build, edits, erases, re-used slots and a second build") {
+TEST_CASE("index: the nights day-major, through a build, the file, edits, erases, re-used slots and a second build") {
   // A house-by-house model against the index's bit columns: stays at the
   // horizon's two ends, across word boundaries (64 slots, 64 nights), longer
   // than the min/max-day bitsets (32 nights), areas whose slots stop being
@@ -548,6 +548,17 @@ TEST_CASE("index: the nights day-major, through a build, edits, erases, re-used 
   for (; next_id <= 700; ++next_id) put(next_id);
   index.end_bulk();
   check(300);
+  {  // through the file, and edited after (its nights re-read, then cleared by the edits)
+    TempDir t;
+    IndexFileWriter out(t.dir + "/index");
+    index.write(out);
+    REQUIRE(out.commit().empty());
+    IndexFileReader in(t.dir + "/index");
+    auto read = AvailabilityIndex::read(in);
+    REQUIRE(read);
+    REQUIRE(in.finish());
+    index = std::move(*read);
+  }
   for (int step = 0; step < 600; ++step) {
     int64_t id = pick(1, next_id - 1);
     switch (pick(0, 3)) {

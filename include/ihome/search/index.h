@@ -204,6 +204,7 @@ class AvailabilityIndex {
   void set_bits(uint32_t slot);  // listed_bits_, fancy_bits_ and takes_ from gates_[slot]
   void size_bits();              // every Bits to houses_.size() slots (and busy_ unless bulk)
   void rebuild_bits();           // listed_bits_, fancy_bits_, takes_ from gates_; runs from members
+  void rebuild_chunks();         // chunks_ from busy_
   std::array<uint64_t, kWords> nights_of(uint32_t slot) const;
   void release_terms(uint32_t terms);
   std::span<const DatePrice> dates_of(const Terms& t) const { return {date_pool_.data() + t.dates_at, t.date_count}; }
@@ -224,6 +225,11 @@ class AvailabilityIndex {
   Bits fancy_bits_;                     // listed, and its price not flat
   std::array<Bits, kTakesNights> takes_;  // [n - 1]: listed, and its min/max days take n nights
   std::array<Bits, kHorizonDays> busy_;   // [night - base_day_]: the slots taken that night
+  // By slot, bit c: some night of [16c, 16c + 16) is taken (in busy_), so
+  // that an upsert clears only those nights' bits of the house, not 512.
+  static constexpr int kChunkNights = 16;
+  static_assert(kHorizonDays / kChunkNights <= 32);
+  std::vector<uint32_t> chunks_;
   // Between begin_bulk() and end_bulk(), the nights by slot instead (an
   // upsert writes one slot's words; end_bulk() renumbers, then fills busy_).
   std::vector<std::array<uint64_t, kWords>> bulk_nights_;
