@@ -651,8 +651,8 @@ struct Differential {
     if (pick(0, 3) != 0) q.area_id = pick(1, areas);  // area 7 has no houses in generate()
     if (pick(0, 4) != 0) {
       q.start_day = base + pick(-6, AvailabilityIndex::kHorizonDays + 4);
-      // Mostly 1-12 nights (one or two words of a house's nights), some long
-      // stays (three words or more: matches() instead of count_free()).
+      // Mostly 1-12 nights, some long stays (past the 32 nights whose
+      // min/max-day fit the index keeps in bits: tested house by house).
       q.end_day = *q.start_day + (pick(0, 9) == 0 ? pick(13, 140) : pick(1, 12));
     }
     q.sort = static_cast<HouseSort>(pick(0, 4));  // kNew .. kRating
