@@ -266,10 +266,25 @@ void AvailabilityIndex::size_bits() {
 }
 
 void AvailabilityIndex::rebuild_bits() {
+  // set_bits() for every slot, a word at a time (a start reading 1M houses
+  // from the file waits for this).
   const size_t words = words_for(houses_.size());
   for (Bits* bits : {&listed_bits_, &fancy_bits_, &scratch_}) bits->assign(words, 0);
   for (Bits& bits : takes_) bits.assign(words, 0);
-  for (uint32_t sl = 0; sl < houses_.size(); ++sl) set_bits(sl);
+  for (size_t w = 0; w < words; ++w) {
+    uint64_t listed = 0, fancy = 0;
+    std::array<uint64_t, kTakesNights> takes{};
+    for (size_t b = 0; b < 64 && w * 64 + b < houses_.size(); ++b) {
+      const Gate& g = gates_[w * 64 + b];
+      if (g.min_days == kUnlisted) continue;
+      listed |= uint64_t{1} << b;
+      fancy |= uint64_t{!g.flat()} << b;
+      for (int n = 1; n <= kTakesNights; ++n) takes[static_cast<size_t>(n - 1)] |= uint64_t(g.takes(n)) << b;
+    }
+    listed_bits_[w] = listed;
+    fancy_bits_[w] = fancy;
+    for (size_t k = 0; k < takes.size(); ++k) takes_[k][w] = takes[k];
+  }
   for (auto& [id, area] : by_area_) area.runs = runs_of(area.members);
 }
 
