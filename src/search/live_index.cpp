@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ihome/core/date.h"
@@ -173,6 +174,7 @@ std::unique_ptr<LiveIndex> LiveIndex::restore(Db& db, const std::string& path, s
   }
   auto live = std::make_unique<LiveIndex>();
   live->from_file_ = true;
+  live->max_changes_ = kLogKept;
   live->index_ = std::make_unique<AvailabilityIndex>(std::move(*index));
   live->seq_ = h.seq;
   for (const FileExpiry& e : expiries) live->expiries_.emplace(e.at, e.house);
@@ -275,10 +277,10 @@ Status LiveIndex::catch_up(Db& db, int64_t now) {
   if (!last) return last.take_error();
   if (*last == seq_) return Status::OK();
   if (*last < seq_) return rebuild(db, now);  // the log went back: a restored database
-  auto changes = source.changes_after(seq_, kMaxChanges + 1);
+  const int64_t most = std::exchange(max_changes_, kMaxChanges);
+  auto changes = source.changes_after(seq_, most + 1);
   if (!changes) return changes.take_error();
-  if (changes->empty() || changes->front().first != seq_ + 1 ||
-      static_cast<int64_t>(changes->size()) > kMaxChanges)
+  if (changes->empty() || changes->front().first != seq_ + 1 || static_cast<int64_t>(changes->size()) > most)
     return rebuild(db, now);  // entries we need were pruned, or too many to replay
   std::vector<int64_t> ids;
   ids.reserve(changes->size());

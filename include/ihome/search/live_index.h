@@ -28,7 +28,14 @@ class LiveIndex {
   // yesterday (a client in another time zone) is still answered here.
   static constexpr int64_t kLookBackDays = 2;
   static constexpr int64_t kMaxAgeDays = 30;
+  // A worker replays at most this many change-log entries on a request,
+  // else rebuilds.  A start from the file replays whatever the log still
+  // holds (kLogKept, sql/008): reading back the houses written since the
+  // save costs at most one read a house, less than a build from SQL of
+  // every house, and a burst of writes just before a restart (more than the
+  // job process's save had caught) must not cost a build.
   static constexpr int64_t kMaxChanges = 20000;
+  static constexpr int64_t kLogKept = 50000;
 
   // Up to date with `db`; DBERR when SQLite fails (the index is then dropped
   // and rebuilt on the next call).
@@ -88,6 +95,7 @@ class LiveIndex {
   ChangeStamp seen_;
   std::multimap<int64_t, int64_t> expiries_;  // unix time -> house whose stay stops holding then
   bool from_file_ = false;
+  int64_t max_changes_ = kMaxChanges;  // until the first sync() of a restored index: kLogKept
   uint64_t rebuilds_ = 0;
   uint64_t applied_ = 0;
 };
