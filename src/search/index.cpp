@@ -323,6 +323,47 @@ void AvailabilityIndex::begin_bulk() {
   bulk_ = true;
 }
 
+AvailabilityIndex::FancyKey AvailabilityIndex::fancy_key(uint32_t slot) const {
+  const Gate& g = gates_[slot];
+  if (g.flat() || g.min_days == kUnlisted) return {};
+  const Terms& t = terms_[g.terms()];
+  return {true, houses_[slot].area_id, t.cleaning_fee, t.weekly_discount, t.monthly_discount, t.night_low, t.night_high};
+}
+
+void AvailabilityIndex::watch_fancy(int64_t house_id, const FancyKey& before) {
+  uint32_t sl = slot(house_id);
+  if (!(before == (sl == kNoSlot ? FancyKey{} : fancy_key(sl)))) ++fancy_gen_;
+}
+
+const AvailabilityIndex::FancyOrder& AvailabilityIndex::fancy_of(const Area* area) const {
+  FancyOrder& o = area ? area->fancy : all_fancy_;
+  if (o.gen == fancy_gen_) return o;
+  o = FancyOrder{};
+  const Span every{0, static_cast<uint32_t>(houses_.size())};
+  std::span<const Span> runs = area ? std::span<const Span>(area->runs) : std::span<const Span>(&every, 1);
+  bool first = true;
+  for (const Span& r : runs)
+    for (uint32_t sl = r.first; sl < r.first + r.n; ++sl) {
+      if (!((fancy_bits_[sl / 64] >> (sl % 64)) & 1)) continue;
+      const Terms& t = terms_[gates_[sl].terms()];
+      o.by_low.emplace_back(t.night_low, sl);
+      o.by_high.emplace_back(t.night_high, sl);
+      int64_t discounts[2] = {t.weekly_discount, t.monthly_discount};
+      for (int64_t d : discounts) {
+        o.discount_min = first ? d : std::min(o.discount_min, d);
+        o.discount_max = first ? d : std::max(o.discount_max, d);
+        first = false;
+      }
+      o.fee_min = o.by_low.size() == 1 ? t.cleaning_fee : std::min<int64_t>(o.fee_min, t.cleaning_fee);
+      o.fee_max = o.by_low.size() == 1 ? t.cleaning_fee : std::max<int64_t>(o.fee_max, t.cleaning_fee);
+      o.night_min = o.by_low.size() == 1 ? t.night_low : std::min(o.night_min, t.night_low);
+    }
+  std::sort(o.by_low.begin(), o.by_low.end());
+  std::sort(o.by_high.begin(), o.by_high.end(), std::greater<>());
+  o.gen = fancy_gen_;
+  return o;
+}
+
 void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<BusyStay>& stays) {
   std::optional<Kept> kept = keep(house);
   if (!kept) {
@@ -331,6 +372,12 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
   }
   uint32_t slot = this->slot(house.id);
   bool fresh = slot == kNoSlot;
+  struct Watch {
+    AvailabilityIndex& x;
+    int64_t id;
+    FancyKey before;
+    ~Watch() { x.watch_fancy(id, before); }
+  } watch{*this, house.id, fresh ? FancyKey{} : fancy_key(slot)};
   // A house that keeps its area keeps its place in each order where its
   // sort key did not move (a booking changes only its nights): found here,
   // checked against its neighbours after the update.
@@ -494,6 +541,7 @@ void AvailabilityIndex::end_bulk() {
     }
   }
   rebuild_bits();
+  ++fancy_gen_;
   // A build grows its arrays by doubling: give the slack back.
   houses_.shrink_to_fit();
   ids_.shrink_to_fit();
@@ -507,6 +555,7 @@ void AvailabilityIndex::end_bulk() {
 void AvailabilityIndex::erase(int64_t house_id) {
   uint32_t slot = this->slot(house_id);
   if (slot == kNoSlot) return;
+  if (fancy_key(slot).fancy) ++fancy_gen_;
   unplace(slot);
   if (gates_[slot].min_days != kUnlisted && !bulk_) {
     --listed_;
@@ -870,17 +919,41 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
         // the walk's last flat match, is skipped unpriced (Terms::night_low).
         const bool full = flat.size() == keep;
         const int64_t flat_cut = full ? flat.back().first : 0;
-        each_match(domain, &fancy_bits_, [&](uint32_t sl) __attribute__((always_inline)) {
+        // The other houses from the cheapest night up (price-inc) or the
+        // dearest down (price-des), until no later one can come before the
+        // page's last: the least (most) a stay of theirs can cost grows
+        // (falls) with that night's price, when no price is below zero and
+        // no discount outside 0-100 % (else each is tried).
+        const FancyOrder& fo = fancy_of(area);
+        const int64_t n = f.nights;
+        const int64_t pmax = n < kWeeklyNights ? 0 : fo.discount_max;
+        const bool bounded = fo.night_min >= 0 && fo.discount_min >= 0 && fo.discount_max <= 100;
+        auto try_one = [&](uint32_t sl) __attribute__((always_inline)) {
+          if (!(((f.ok[sl / 64] & fancy_bits_[sl / 64]) >> (sl % 64)) & 1)) return;  // (still not flat)
           const Terms& t = terms_[gates_[sl].terms()];
           if (inc) {
-            int64_t least = stay_total(t.terms(), f.nights, f.nights * t.night_low);
+            int64_t least = stay_total(t.terms(), n, n * t.night_low);
             if (least > cut || (full && least > flat_cut)) return;
           } else {
-            int64_t most = stay_total(t.terms(), f.nights, f.nights * t.night_high);
+            int64_t most = stay_total(t.terms(), n, n * t.night_high);
             if (most < cut || (full && most < flat_cut)) return;
           }
           consider(sl, quote_of(sl, f));
-        });
+        };
+        if (inc) {
+          for (const auto& [low, sl] : fo.by_low) {
+            int64_t nights_total = n * low;  // the least of any later house: less its largest discount, plus the least fee
+            int64_t least = nights_total - percent_of(nights_total, pmax) + fo.fee_min;
+            if (bounded && (least > cut || (full && least > flat_cut))) break;
+            try_one(sl);
+          }
+        } else {
+          for (const auto& [high, sl] : fo.by_high) {
+            int64_t most = n * high + fo.fee_max;  // no discount, the largest fee
+            if (bounded && (most < cut || (full && most < flat_cut))) break;
+            try_one(sl);
+          }
+        }
       } else {
         const int64_t low = f.low, high = f.high, nights = f.nights;
         int64_t n = 0;

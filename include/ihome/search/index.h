@@ -114,11 +114,22 @@ class AvailabilityIndex {
   struct Span {
     uint32_t first = 0, n = 0;
   };
+  // The listed houses whose price is not flat, for a dated price sort: by
+  // their cheapest night ascending and by their dearest night descending
+  // (Terms::night_low/high, kept beside the slot), with what bounds a stay
+  // total from a night price.  Built when first asked after any such house's
+  // terms, listing or area changed (fancy_gen_): a booking does not.
+  struct FancyOrder {
+    uint64_t gen = UINT64_MAX;
+    std::vector<std::pair<int64_t, uint32_t>> by_low, by_high;
+    int64_t fee_min = 0, fee_max = 0, discount_min = 0, discount_max = 0, night_min = 0;
+  };
   struct Area {
     std::vector<uint32_t> members;  // its slots, ascending
     std::vector<Span> runs;         // the same, as runs (one when a build numbered them)
     Orders orders;
     int64_t listed = 0;             // members shown in searches
+    mutable FancyOrder fancy;
   };
   using Bits = std::vector<uint64_t>;  // a bit per slot
   // Stays up to this many nights find the houses whose min/max days take
@@ -206,6 +217,18 @@ class AvailabilityIndex {
   void rebuild_bits();           // listed_bits_, fancy_bits_, takes_ from gates_; runs from members
   void rebuild_chunks();         // chunks_ from busy_
   std::array<uint64_t, kWords> nights_of(uint32_t slot) const;
+  // What a FancyOrder holds of a slot: equal before and after an upsert
+  // unless the orders must be rebuilt.
+  struct FancyKey {
+    bool fancy = false;
+    int32_t area = 0, fee = 0;
+    int8_t weekly = 0, monthly = 0;
+    int64_t low = 0, high = 0;
+    bool operator==(const FancyKey&) const = default;
+  };
+  FancyKey fancy_key(uint32_t slot) const;
+  void watch_fancy(int64_t house_id, const FancyKey& before);  // ++fancy_gen_ when the key moved
+  const FancyOrder& fancy_of(const Area* area) const;          // built if stale
   void release_terms(uint32_t terms);
   std::span<const DatePrice> dates_of(const Terms& t) const { return {date_pool_.data() + t.dates_at, t.date_count}; }
   void set_dates(Terms& t, const std::vector<DatePrice>& dates);
@@ -234,6 +257,8 @@ class AvailabilityIndex {
   // upsert writes one slot's words; end_bulk() renumbers, then fills busy_).
   std::vector<std::array<uint64_t, kWords>> bulk_nights_;
   mutable Bits scratch_;                // a query's matches (fill()); zero between queries
+  uint64_t fancy_gen_ = 0;
+  mutable FancyOrder all_fancy_;
   std::vector<uint32_t> free_slots_;
   std::vector<uint32_t> slot_of_;  // by house id
   size_t count_ = 0;
