@@ -438,9 +438,15 @@ void AvailabilityIndex::upsert(const IndexedHouse& house, const std::vector<Busy
       Order& o = *orders[k];
       size_t i = at[static_cast<size_t>(s)][k];
       if (i >= o.size()) continue;  // not found: cannot happen while the orders hold every house
-      if ((i == 0 || less(o[i - 1], slot)) && (i + 1 == o.size() || less(slot, o[i + 1]))) continue;
-      o.erase(o.begin() + static_cast<std::ptrdiff_t>(i));
-      o.insert(std::upper_bound(o.begin(), o.end(), slot, less), slot);
+      // Moved: shifted to its new place over the houses between (a booking
+      // moves a house past one booking count's houses, not the order's
+      // whole tail twice as erase + insert did).
+      auto at_i = o.begin() + static_cast<std::ptrdiff_t>(i);
+      if (i > 0 && less(slot, o[i - 1])) {
+        std::rotate(std::upper_bound(o.begin(), at_i, slot, less), at_i, at_i + 1);
+      } else if (i + 1 < o.size() && less(o[i + 1], slot)) {
+        std::rotate(at_i, at_i + 1, std::upper_bound(at_i + 1, o.end(), slot, less));
+      }
     }
   }
 }
