@@ -30,12 +30,6 @@ int16_t clamp_days(int64_t days) {
 
 size_t words_for(size_t slots) { return (slots + 63) / 64; }
 
-void put_bit(std::vector<uint64_t>& bits, uint32_t slot, bool on) {
-  uint64_t bit = uint64_t{1} << (slot % 64);
-  uint64_t& word = bits[slot / 64];
-  word = on ? word | bit : word & ~bit;
-}
-
 void erase_sorted(std::vector<uint32_t>& v, uint32_t x) {
   auto it = std::lower_bound(v.begin(), v.end(), x);
   if (it != v.end() && *it == x) v.erase(it);
@@ -221,7 +215,7 @@ void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const
                                      flat ? static_cast<int32_t>(house.price) : ~static_cast<int32_t>(terms)}
                               : Gate{};
   if (date_garbage_ > 4096 && date_garbage_ > date_pool_.size() / 2) compact_terms();
-  set_bits(slot);
+  if (!bulk_) refresh_bits(slot / 64);  // (end_bulk() refreshes every word)
   auto each_night = [&](auto&& fn) {
     for (const BusyStay& stay : stays) {
       int64_t from = std::max<int64_t>(stay.start_day - base_day_, 0);
@@ -248,12 +242,19 @@ void AvailabilityIndex::set_gate(uint32_t slot, const IndexedHouse& house, const
   });
 }
 
-void AvailabilityIndex::set_bits(uint32_t slot) {
-  const Gate& g = gates_[slot];
-  bool listed = g.min_days != kUnlisted;
-  put_bit(listed_bits_, slot, listed);
-  put_bit(fancy_bits_, slot, listed && !g.flat());
-  for (int n = 1; n <= kTakesNights; ++n) put_bit(takes_[static_cast<size_t>(n - 1)], slot, g.takes(n));
+void AvailabilityIndex::refresh_bits(size_t w) {
+  uint64_t listed = 0, fancy = 0;
+  std::array<uint64_t, kTakesNights> takes{};
+  for (size_t b = 0; b < 64 && w * 64 + b < houses_.size(); ++b) {
+    const Gate& g = gates_[w * 64 + b];
+    if (g.min_days == kUnlisted) continue;
+    listed |= uint64_t{1} << b;
+    fancy |= uint64_t{!g.flat()} << b;
+    for (int n = 1; n <= kTakesNights; ++n) takes[static_cast<size_t>(n - 1)] |= uint64_t(g.takes(n)) << b;
+  }
+  listed_bits_[w] = listed;
+  fancy_bits_[w] = fancy;
+  for (size_t k = 0; k < takes.size(); ++k) takes_[k][w] = takes[k];
 }
 
 void AvailabilityIndex::size_bits() {
@@ -266,26 +267,15 @@ void AvailabilityIndex::size_bits() {
 }
 
 void AvailabilityIndex::rebuild_bits() {
-  // set_bits() for every slot, a word at a time (a start reading 1M houses
-  // from the file waits for this).
   const size_t words = words_for(houses_.size());
   for (Bits* bits : {&listed_bits_, &fancy_bits_, &scratch_}) bits->assign(words, 0);
   for (Bits& bits : takes_) bits.assign(words, 0);
-  for (size_t w = 0; w < words; ++w) {
-    uint64_t listed = 0, fancy = 0;
-    std::array<uint64_t, kTakesNights> takes{};
-    for (size_t b = 0; b < 64 && w * 64 + b < houses_.size(); ++b) {
-      const Gate& g = gates_[w * 64 + b];
-      if (g.min_days == kUnlisted) continue;
-      listed |= uint64_t{1} << b;
-      fancy |= uint64_t{!g.flat()} << b;
-      for (int n = 1; n <= kTakesNights; ++n) takes[static_cast<size_t>(n - 1)] |= uint64_t(g.takes(n)) << b;
-    }
-    listed_bits_[w] = listed;
-    fancy_bits_[w] = fancy;
-    for (size_t k = 0; k < takes.size(); ++k) takes_[k][w] = takes[k];
-  }
+  for (size_t w = 0; w < words; ++w) refresh_bits(w);
   for (auto& [id, area] : by_area_) area.runs = runs_of(area.members);
+}
+
+std::span<const AvailabilityIndex::Span> AvailabilityIndex::runs_or(const Area* area, const Span& every) {
+  return area ? std::span<const Span>(area->runs) : std::span<const Span>(&every, 1);
 }
 
 void AvailabilityIndex::rebuild_chunks() {
@@ -340,23 +330,17 @@ const AvailabilityIndex::FancyOrder& AvailabilityIndex::fancy_of(const Area* are
   if (o.gen == fancy_gen_) return o;
   o = FancyOrder{};
   const Span every{0, static_cast<uint32_t>(houses_.size())};
-  std::span<const Span> runs = area ? std::span<const Span>(area->runs) : std::span<const Span>(&every, 1);
-  bool first = true;
-  for (const Span& r : runs)
+  for (const Span& r : runs_or(area, every))
     for (uint32_t sl = r.first; sl < r.first + r.n; ++sl) {
       if (!((fancy_bits_[sl / 64] >> (sl % 64)) & 1)) continue;
       const Terms& t = terms_[gates_[sl].terms()];
       o.by_low.emplace_back(t.night_low, sl);
       o.by_high.emplace_back(t.night_high, sl);
-      int64_t discounts[2] = {t.weekly_discount, t.monthly_discount};
-      for (int64_t d : discounts) {
-        o.discount_min = first ? d : std::min(o.discount_min, d);
-        o.discount_max = first ? d : std::max(o.discount_max, d);
-        first = false;
-      }
-      o.fee_min = o.by_low.size() == 1 ? t.cleaning_fee : std::min<int64_t>(o.fee_min, t.cleaning_fee);
-      o.fee_max = o.by_low.size() == 1 ? t.cleaning_fee : std::max<int64_t>(o.fee_max, t.cleaning_fee);
-      o.night_min = o.by_low.size() == 1 ? t.night_low : std::min(o.night_min, t.night_low);
+      o.discount_min = std::min<int64_t>({o.discount_min, t.weekly_discount, t.monthly_discount});
+      o.discount_max = std::max<int64_t>({o.discount_max, t.weekly_discount, t.monthly_discount});
+      o.fee_min = std::min<int64_t>(o.fee_min, t.cleaning_fee);
+      o.fee_max = std::max<int64_t>(o.fee_max, t.cleaning_fee);
+      o.night_min = std::min(o.night_min, t.night_low);
     }
   std::sort(o.by_low.begin(), o.by_low.end());
   std::sort(o.by_high.begin(), o.by_high.end(), std::greater<>());
@@ -746,8 +730,7 @@ void AvailabilityIndex::fill(const HouseSearch& q, const Area* area, const std::
   } else {
     // The area's runs of slots (a build leaves one), or every slot.
     const Span every{0, static_cast<uint32_t>(houses_.size())};
-    std::span<const Span> runs = area ? std::span<const Span>(area->runs) : std::span<const Span>(&every, 1);
-    for (const Span& r : runs) {
+    for (const Span& r : runs_or(area, every)) {
       if (r.n == 0) continue;
       const uint32_t last = r.first + r.n - 1, w0 = r.first / 64, w1 = last / 64;
       for (uint32_t w = w0; w <= w1; ++w) {
@@ -934,29 +917,26 @@ std::optional<IndexPage> AvailabilityIndex::query(const HouseSearch& q,
         const int64_t n = f.nights;
         const int64_t pmax = n < kWeeklyNights ? 0 : fo.discount_max;
         const bool bounded = fo.night_min >= 0 && fo.discount_min >= 0 && fo.discount_max <= 100;
+        // Whether a stay total at this bound (the least for price-inc, the
+        // most for price-des) comes after the last kept and the walk's last.
+        auto past = [&](int64_t bound) {
+          return inc ? bound > cut || (full && bound > flat_cut) : bound < cut || (full && bound < flat_cut);
+        };
         auto try_one = [&](uint32_t sl) __attribute__((always_inline)) {
           if (!(((f.ok[sl / 64] & fancy_bits_[sl / 64]) >> (sl % 64)) & 1)) return;  // (still not flat)
           const Terms& t = terms_[gates_[sl].terms()];
-          if (inc) {
-            int64_t least = stay_total(t.terms(), n, n * t.night_low);
-            if (least > cut || (full && least > flat_cut)) return;
-          } else {
-            int64_t most = stay_total(t.terms(), n, n * t.night_high);
-            if (most < cut || (full && most < flat_cut)) return;
-          }
+          if (past(stay_total(t.terms(), n, n * (inc ? t.night_low : t.night_high)))) return;
           consider(sl, quote_of(sl, f));
         };
         if (inc) {
           for (const auto& [low, sl] : fo.by_low) {
             int64_t nights_total = n * low;  // the least of any later house: less its largest discount, plus the least fee
-            int64_t least = nights_total - percent_of(nights_total, pmax) + fo.fee_min;
-            if (bounded && (least > cut || (full && least > flat_cut))) break;
+            if (bounded && past(nights_total - percent_of(nights_total, pmax) + fo.fee_min)) break;
             try_one(sl);
           }
         } else {
           for (const auto& [high, sl] : fo.by_high) {
-            int64_t most = n * high + fo.fee_max;  // no discount, the largest fee
-            if (bounded && (most < cut || (full && most < flat_cut))) break;
+            if (bounded && past(n * high + fo.fee_max)) break;  // no discount, the largest fee
             try_one(sl);
           }
         }

@@ -122,7 +122,9 @@ class AvailabilityIndex {
   struct FancyOrder {
     uint64_t gen = UINT64_MAX;
     std::vector<std::pair<int64_t, uint32_t>> by_low, by_high;
-    int64_t fee_min = 0, fee_max = 0, discount_min = 0, discount_max = 0, night_min = 0;
+    // Over its houses (none: the loops over them do not run).
+    int64_t fee_min = INT64_MAX, fee_max = INT64_MIN, discount_min = INT64_MAX, discount_max = INT64_MIN;
+    int64_t night_min = INT64_MAX;
   };
   struct Area {
     std::vector<uint32_t> members;  // its slots, ascending
@@ -212,9 +214,11 @@ class AvailabilityIndex {
   // given), last to first.
   template <typename Fn>
   void each_match(const Domain& domain, const Bits* also, Fn&& fn) const;
-  void set_bits(uint32_t slot);  // listed_bits_, fancy_bits_ and takes_ from gates_[slot]
+  void refresh_bits(size_t word);  // word `word` of listed_bits_, fancy_bits_ and takes_, from gates_
   void size_bits();              // every Bits to houses_.size() slots (and busy_ unless bulk)
-  void rebuild_bits();           // listed_bits_, fancy_bits_, takes_ from gates_; runs from members
+  void rebuild_bits();           // every word of those; the areas' runs from their members
+  // An area's runs of slots, or (no area) `every`: all slots.
+  static std::span<const Span> runs_or(const Area* area, const Span& every);
   void rebuild_chunks();         // chunks_ from busy_
   std::array<uint64_t, kWords> nights_of(uint32_t slot) const;
   // What a FancyOrder holds of a slot: equal before and after an upsert
