@@ -55,9 +55,14 @@ void install_signals() {
 // process's copy, shared with the child) is saved when newer than the file;
 // after that each save reads the file, syncs it and writes it back, holding
 // the index only meanwhile.  A failure is logged once until a save works.
+// At a stop the file is brought up to date once more (finish), so that a
+// restart reads it and replays next to nothing.
 class IndexSaver {
  public:
   static constexpr int64_t kSaveBehind = LiveIndex::kMaxChanges / 2;
+  // A stop saves the file when it is this far behind the log: replaying
+  // fewer at the next start costs less than 0.1 s at 1M houses.
+  static constexpr int64_t kStopBehind = 1000;
 
   IndexSaver(const Config& config) : config_(config), every_s_(config.search_index_save_s) {
     if (every_s_ > 0) path_ = LiveIndex::file_for(config.db);
@@ -90,6 +95,37 @@ class IndexSaver {
                (*last != stamp->seq && now - stamp->saved_at >= every_s_) ||
                today() - stamp->base_day > LiveIndex::kMaxAgeDays + LiveIndex::kLookBackDays;
     if (!due) return;
+    save_synced();
+  }
+
+  // At a stop (SIGTERM): waits for a save still running, then saves once
+  // more when the file (this database's) is kStopBehind or more changes
+  // behind the log, within budget_s: the master kills this process at
+  // shutdown_timeout.  A save cut short is killed and leaves the file as it
+  // was (a save writes a .tmp and renames it); the start then replays more.
+  void finish(Db& db, double budget_s) {
+    if (path_.empty()) return;
+    double deadline = now_s() + budget_s;
+    if (!wait_saved(deadline)) return;
+    SearchSource source(db);
+    auto token = source.identity();
+    auto last = source.last_change();
+    auto stamp = LiveIndex::peek(path_);
+    if (!token || !last || !stamp || stamp->token != *token || *last - stamp->seq < kStopBehind) return;
+    log_info("search index saving at stop behind=" + std::to_string(*last - stamp->seq));
+    save_synced();
+    wait_saved(deadline);
+  }
+
+ private:
+  static double now_s() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  }
+
+  // The file read back, caught up with the log and written again, in a child.
+  void save_synced() {
     in_child([&](Db& own) -> std::string {
       std::string why;
       std::unique_ptr<LiveIndex> live = LiveIndex::restore(own, path_, why);
@@ -100,7 +136,21 @@ class IndexSaver {
     }, 0);
   }
 
- private:
+  // Whether no save runs by `deadline` (one still running then is killed).
+  bool wait_saved(double deadline) {
+    while (saving()) {
+      if (now_s() >= deadline) {
+        kill(child_, SIGKILL);
+        waitpid(child_, nullptr, 0);
+        child_ = 0;
+        log_warn("search index not saved at stop: the save outlasted shutdown_timeout");
+        return false;
+      }
+      usleep(20000);
+    }
+    return true;
+  }
+
   // Whether a save still runs (and, once it ended, what it said).
   bool saving() {
     if (child_ <= 0) return false;
@@ -200,6 +250,8 @@ int run_jobs(const Config& config, pid_t master_pid) {
     struct timespec wait = {config.jobs_interval_ms / 1000, (config.jobs_interval_ms % 1000) * 1000000L};
     nanosleep(&wait, nullptr);  // a signal ends it early
   }
+  // A second short of the master's shutdown_timeout, when it kills this process.
+  if (db) index_saver.finish(*db, std::max(0, config.shutdown_timeout - 1));
   log_info("jobs stopped");
   return 0;
 }

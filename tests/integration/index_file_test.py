@@ -124,6 +124,38 @@ class SavedIndex(ApiTestCase):
         # Newer than the file: the job process saves it again at its start.
         self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
 
+    def test_a_stop_saves_the_file_when_it_is_far_behind_the_log(self):
+        # As in production: saved only 10,000 changes behind or after 600 s, so a stop comes first.
+        self.write(lambda c: self.add_houses(c, 60))
+        self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
+        self.st.stop(keep_data=True)
+        self.st.extra_env["IHOME_SEARCH_INDEX_SAVE_S"] = "600"
+        self.st.start()
+
+        def bump(times):  # one change-log entry per house and round
+            return lambda c: [c.execute("UPDATE houses SET price = price + 1 WHERE area_id IN (10, 11, 12)")
+                              for _ in range(times)]
+        self.write(bump(5))  # 300 changes: under the 1,000 a stop saves at
+        self.st.stop(keep_data=True)
+        self.assertIn("jobs stopped", self.log())
+        self.assertNotIn("search index saving at stop", self.log())
+        self.assertFalse(self.saved_at_head(), "saved without reason: " + self.log()[-3000:])
+
+        self.st.start()  # read the file 300 behind, caught up, and saved at once (it is newer)
+        self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
+        saves = self.log().count("search index saved")
+        self.write(bump(20))  # 1,200 more
+        self.searches_agree(make_user(self.st), 10)
+        self.assertEqual(self.log().count("search index saved"), saves, "no periodic save due yet")
+        self.st.stop(keep_data=True)
+        self.assertRegex(self.log(), r"search index saving at stop behind=1200\b")
+        self.assertTrue(self.saved_at_head(), self.log()[-3000:])
+        head = self.st.db_query("SELECT max(seq) FROM search_changes")[0][0]
+
+        self.st.start()
+        self.assertRegex(self.log(), r"search index read file=\S+ houses=\d+ seq=%d " % head)
+        self.searches_agree(make_user(self.st), 40)
+
     def test_a_damaged_file_is_refused_and_the_index_built_from_sqlite(self):
         self.write(lambda c: (self.add_houses(c, 80), self.book(c, 30)))
         self.assertTrue(wait_for(self.saved_at_head, 15), self.log()[-3000:])
