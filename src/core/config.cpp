@@ -126,6 +126,10 @@ const std::vector<Binding>& bindings() {
       int64_key("db_max_pages", &Config::db_max_pages, 0, 1LL << 31,
                 "cap on the database size in pages (PRAGMA max_page_count; writes beyond fail "
                 "with errno 4001); 0 = no cap"),
+      bool_key("db_prewarm", &Config::db_prewarm,
+               "at start the job process reads the database file once, in the background at idle I/O "
+               "priority, so that its pages are in the OS page cache before requests ask for them; "
+               "skipped when the file is larger than half of the memory available"),
       string_key("memcached", &Config::memcached,
                  "memcached server, or a comma-separated pool (consistent hashing): host:port or unix socket paths",
                  [](const std::string& v) { return !split_server_list(v).empty(); }),

@@ -1,8 +1,12 @@
 // The job process: see include/ihome/server/jobs.h.
 #include "ihome/server/jobs.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -10,10 +14,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cinttypes>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
@@ -208,6 +216,81 @@ class IndexSaver {
   bool failing_ = false;
 };
 
+// The memory the kernel could give without swapping (MemAvailable), or -1.
+int64_t memory_available() {
+  FILE* f = fopen("/proc/meminfo", "re");
+  if (!f) return -1;
+  char line[256];
+  int64_t kib = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %" SCNd64 " kB", &kib) == 1) break;
+  fclose(f);
+  return kib < 0 ? -1 : kib * 1024;
+}
+
+// Reads the database file once, so that its pages are in the OS page cache
+// before requests ask for them: after a reboot, a million houses' random
+// reads would otherwise wait for the disk page by page for hours (at 1M,
+// house/info at random: 3,500 req/s with p99 68 ms cold, 4,600 with p99
+// 19 ms warm).  In a child ("ihomed-warm") at nice 19 and idle I/O
+// priority, so it yields to everything; skipped when the file is larger
+// than half of the memory available (it would push out what is in use).
+// Returns the child, or 0.
+pid_t prewarm_database(const Config& config) {
+  if (!config.db_prewarm) return 0;
+  struct stat st {};
+  if (stat(config.db.c_str(), &st) != 0) return 0;
+  int64_t available = memory_available();
+  if (available >= 0 && st.st_size > available / 2) {
+    log_info("database not prewarmed: mb=" + std::to_string(st.st_size >> 20) + " is more than half of available_mb=" +
+             std::to_string(available >> 20));
+    return 0;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid != 0) return pid < 0 ? 0 : pid;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_NAME, "ihomed-warm");
+  if (getppid() != parent) _exit(1);
+  setpriority(PRIO_PROCESS, 0, 19);
+  constexpr int kIoprioWhoProcess = 1, kIoprioClassIdle = 3, kIoprioClassShift = 13;
+  syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << kIoprioClassShift);
+  auto start = std::chrono::steady_clock::now();
+  int fd = open(config.db.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) _exit(1);
+  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  // Only the chunks with a page not in the cache yet are read (mincore on a
+  // mapping of the file): a restart or a reload on a warm machine reads none.
+  constexpr size_t kChunk = 1 << 20;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* map = size > 0 ? mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+  const size_t pages = (size + page - 1) / page;
+  std::vector<unsigned char> resident(map != MAP_FAILED ? pages : 0);
+  bool known = map != MAP_FAILED && mincore(map, size, resident.data()) == 0;
+  int64_t cold = known ? std::count_if(resident.begin(), resident.end(), [](unsigned char r) { return !(r & 1); })
+                       : static_cast<int64_t>(pages);
+  std::vector<char> buffer(kChunk);
+  for (size_t at = 0; at < size; at += kChunk) {
+    size_t len = std::min(kChunk, size - at);
+    // Read ahead by the kernel since the look above, or cached before.
+    unsigned char* chunk = known ? resident.data() + at / page : nullptr;
+    if (known && mincore(static_cast<char*>(map) + at, len, chunk) == 0 &&
+        std::all_of(chunk, chunk + (len + page - 1) / page, [](unsigned char r) { return (r & 1) != 0; }))
+      continue;
+    ssize_t n;
+    do n = pread(fd, buffer.data(), len, static_cast<off_t>(at));
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) break;
+  }
+  if (map != MAP_FAILED) munmap(map, size);
+  close(fd);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  log_info("database prewarmed mb=" + std::to_string(size >> 20) + " cold_mb=" +
+           std::to_string((cold * static_cast<int64_t>(page)) >> 20) + " ms=" + std::to_string(ms));
+  _exit(0);
+}
+
 }  // namespace
 
 int run_jobs(const Config& config, pid_t master_pid) {
@@ -224,6 +307,7 @@ int run_jobs(const Config& config, pid_t master_pid) {
   }
   std::unique_ptr<Db> db;
   log_info("jobs started provider=" + config.payment_provider);
+  pid_t warm = prewarm_database(config);  // before any connection: the child shares none
   bool failing = false;
   IndexSaver index_saver(config);
   while (!g_stop) {
@@ -234,6 +318,7 @@ int run_jobs(const Config& config, pid_t master_pid) {
         index_saver.start(*db);
       }
     }
+    if (warm > 0 && waitpid(warm, nullptr, WNOHANG) != 0) warm = 0;
     if (db) {
       index_saver.tick(*db, unix_now());
       auto tick = run_jobs_once(*db, provider->get(), config, unix_now(), today());
@@ -251,6 +336,10 @@ int run_jobs(const Config& config, pid_t master_pid) {
     nanosleep(&wait, nullptr);  // a signal ends it early
   }
   // A second short of the master's shutdown_timeout, when it kills this process.
+  if (warm > 0) {
+    kill(warm, SIGKILL);
+    waitpid(warm, nullptr, 0);
+  }
   if (db) index_saver.finish(*db, std::max(0, config.shutdown_timeout - 1));
   log_info("jobs stopped");
   return 0;

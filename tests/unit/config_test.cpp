@@ -292,7 +292,7 @@ TEST_CASE("config_keys lists every Config field once, with its default and help"
   const std::set<std::string> expected = {
       "socket",           "socket_mode",          "workers",
       "shutdown_timeout", "log_level",            "db",
-      "db_busy_timeout_ms", "db_max_pages",       "memcached",          "cache_prefix",
+      "db_busy_timeout_ms", "db_max_pages",       "db_prewarm",         "memcached",          "cache_prefix",
       "cache_timeout_ms", "cache_dead_retry_s",   "local_cache_kib",
       "media_dir",  "secret_key_file",
       "max_body_bytes",   "upload_max_bytes",     "cookie_secure",
@@ -325,6 +325,7 @@ TEST_CASE("config_keys defaults match Config's compiled-in defaults") {
       {"log_level", "info"},
       {"db", "var/ihome.db"},
       {"db_busy_timeout_ms", "5000"},
+      {"db_prewarm", "true"},
       {"memcached", "127.0.0.1:11211"},
       {"cache_prefix", "ihome:"},
       {"cache_timeout_ms", "500"},

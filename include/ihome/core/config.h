@@ -24,6 +24,7 @@ struct Config {
   std::string db = "var/ihome.db";
   int db_busy_timeout_ms = 5000;
   int64_t db_max_pages = 0;  // 0: no cap (PRAGMA max_page_count)
+  bool db_prewarm = true;     // read the file into the OS page cache at start
   std::string memcached = "127.0.0.1:11211";
   std::string cache_prefix = "ihome:";
   int cache_timeout_ms = 500;
