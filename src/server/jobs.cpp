@@ -25,6 +25,7 @@
 
 #include "ihome/core/date.h"
 #include "ihome/core/log.h"
+#include "ihome/media/image.h"
 #include "ihome/pay/settle.h"
 #include "ihome/search/live_index.h"
 #include "ihome/store/search_source.h"
@@ -308,6 +309,9 @@ int run_jobs(const Config& config, pid_t master_pid) {
   std::unique_ptr<Db> db;
   log_info("jobs started provider=" + config.payment_provider);
   pid_t warm = prewarm_database(config);  // before any connection: the child shares none
+  // For the master's first workers (src/server/master.cpp): off the path to the first answer.
+  if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
+    log_info("removed stale upload temp files count=" + std::to_string(swept));
   bool failing = false;
   IndexSaver index_saver(config);
   while (!g_stop) {

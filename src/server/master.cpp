@@ -207,7 +207,11 @@ int Master::run() {
   sigprocmask(SIG_BLOCK, &set, nullptr);
 
   log_info("ihomed started worker_processes=" + std::to_string(worker_count(config_)) + " " + describe_config(config_));
-  set_uploads_swept(true);  // by run_master, just now
+  // Upload temp files a killed worker left: the job process sweeps them at
+  // its start, not each of the first workers, nor this process before the
+  // first answer (a read of the whole media dir: ~0.7 s per million
+  // images); a worker started later (a respawn, a reload) sweeps itself.
+  set_uploads_swept(true);
   while (live_workers() < worker_count(config_)) spawn(false);
   set_uploads_swept(false);
   for (;;) {
@@ -341,11 +345,6 @@ int check_startup(const Config& config, bool prebuild_index) {
 
 int run_master(const std::string& config_path, Config config) {
   if (int status = check_startup(config, true); status != 0) return status;
-  // Upload temp files a killed worker left: swept here once, not by each
-  // of the first workers (a read of the whole media dir: ~1 s per million
-  // images); a worker started later (a respawn, a reload) sweeps itself.
-  if (int swept = sweep_stale_uploads(config.media_dir, 60); swept > 0)
-    log_info("removed stale upload temp files count=" + std::to_string(swept));
   int fd = open_listen_socket(config);
   if (fd < 0) return 1;
   // Before the first fork, so every worker shares the same counters.
