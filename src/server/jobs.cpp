@@ -36,8 +36,30 @@ namespace ihome {
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
+struct timespec g_stop_at {};  // CLOCK_MONOTONIC at the first SIGTERM/SIGINT
 
-void on_term(int) { g_stop = 1; }
+void on_term(int) {
+  if (!g_stop) clock_gettime(CLOCK_MONOTONIC, &g_stop_at);  // async-signal-safe
+  g_stop = 1;
+}
+
+double seconds(const struct timespec& ts) {
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double monotonic_now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return seconds(ts);
+}
+
+// waitpid, again when a signal interrupts it.
+pid_t wait_child(pid_t pid, int* status, int options) {
+  pid_t r;
+  do r = waitpid(pid, status, options);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
 
 void install_signals() {
   struct sigaction sa {};
@@ -109,12 +131,13 @@ class IndexSaver {
 
   // At a stop (SIGTERM): waits for a save still running, then saves once
   // more when the file (this database's) is kStopBehind or more changes
-  // behind the log, within budget_s: the master kills this process at
-  // shutdown_timeout.  A save cut short is killed and leaves the file as it
-  // was (a save writes a .tmp and renames it); the start then replays more.
-  void finish(Db& db, double budget_s) {
+  // behind the log, until `deadline` (monotonic seconds): the master kills
+  // this process at shutdown_timeout.  A save cut short is killed and
+  // leaves the file as it was (a save writes a .tmp and renames it); the
+  // start then replays more.  The master starts the next job process (a
+  // reload) only once this one is gone, so two saves never overlap.
+  void finish(Db& db, double deadline) {
     if (path_.empty()) return;
-    double deadline = now_s() + budget_s;
     if (!wait_saved(deadline)) return;
     SearchSource source(db);
     auto token = source.identity();
@@ -127,12 +150,6 @@ class IndexSaver {
   }
 
  private:
-  static double now_s() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-  }
-
   // The file read back, caught up with the log and written again, in a child.
   void save_synced() {
     in_child([&](Db& own) -> std::string {
@@ -148,9 +165,9 @@ class IndexSaver {
   // Whether no save runs by `deadline` (one still running then is killed).
   bool wait_saved(double deadline) {
     while (saving()) {
-      if (now_s() >= deadline) {
+      if (monotonic_now() >= deadline) {
         kill(child_, SIGKILL);
-        waitpid(child_, nullptr, 0);
+        wait_child(child_, nullptr, 0);
         child_ = 0;
         log_warn("search index not saved at stop: the save outlasted shutdown_timeout");
         return false;
@@ -164,7 +181,7 @@ class IndexSaver {
   bool saving() {
     if (child_ <= 0) return false;
     int status = 0;
-    pid_t r = waitpid(child_, &status, WNOHANG);
+    pid_t r = wait_child(child_, &status, WNOHANG);
     if (r == 0) return true;
     child_ = 0;
     failing_ = !(r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -253,6 +270,8 @@ pid_t prewarm_database(const Config& config) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NAME, "ihomed-warm");
   if (getppid() != parent) _exit(1);
+  signal(SIGTERM, SIG_DFL);  // not the job process's handler: a kill ends it
+  signal(SIGINT, SIG_DFL);
   setpriority(PRIO_PROCESS, 0, 19);
   constexpr int kIoprioWhoProcess = 1, kIoprioClassIdle = 3, kIoprioClassShift = 13;
   syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << kIoprioClassShift);
@@ -272,6 +291,7 @@ pid_t prewarm_database(const Config& config) {
   int64_t cold = known ? std::count_if(resident.begin(), resident.end(), [](unsigned char r) { return !(r & 1); })
                        : static_cast<int64_t>(pages);
   std::vector<char> buffer(kChunk);
+  int64_t read_bytes = 0;  // by this process; the kernel reads ahead of it
   for (size_t at = 0; at < size; at += kChunk) {
     size_t len = std::min(kChunk, size - at);
     // Read ahead by the kernel since the look above, or cached before.
@@ -283,12 +303,14 @@ pid_t prewarm_database(const Config& config) {
     do n = pread(fd, buffer.data(), len, static_cast<off_t>(at));
     while (n < 0 && errno == EINTR);
     if (n <= 0) break;
+    read_bytes += n;
   }
   if (map != MAP_FAILED) munmap(map, size);
   close(fd);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   log_info("database prewarmed mb=" + std::to_string(size >> 20) + " cold_mb=" +
-           std::to_string((cold * static_cast<int64_t>(page)) >> 20) + " ms=" + std::to_string(ms));
+           std::to_string((cold * static_cast<int64_t>(page)) >> 20) + " read_mb=" + std::to_string(read_bytes >> 20) +
+           " ms=" + std::to_string(ms));
   _exit(0);
 }
 
@@ -322,7 +344,7 @@ int run_jobs(const Config& config, pid_t master_pid) {
         index_saver.start(*db);
       }
     }
-    if (warm > 0 && waitpid(warm, nullptr, WNOHANG) != 0) warm = 0;
+    if (warm > 0 && wait_child(warm, nullptr, WNOHANG) != 0) warm = 0;
     if (db) {
       index_saver.tick(*db, unix_now());
       auto tick = run_jobs_once(*db, provider->get(), config, unix_now(), today());
@@ -337,14 +359,14 @@ int run_jobs(const Config& config, pid_t master_pid) {
       }
     }
     struct timespec wait = {config.jobs_interval_ms / 1000, (config.jobs_interval_ms % 1000) * 1000000L};
-    nanosleep(&wait, nullptr);  // a signal ends it early
+    if (!g_stop) nanosleep(&wait, nullptr);  // a signal ends it early
   }
-  // A second short of the master's shutdown_timeout, when it kills this process.
   if (warm > 0) {
     kill(warm, SIGKILL);
-    waitpid(warm, nullptr, 0);
+    wait_child(warm, nullptr, 0);
   }
-  if (db) index_saver.finish(*db, std::max(0, config.shutdown_timeout - 1));
+  // Until a second short of the master's shutdown_timeout after the signal, when it kills this process.
+  if (db && config.shutdown_timeout > 1) index_saver.finish(*db, seconds(g_stop_at) + config.shutdown_timeout - 1);
   log_info("jobs stopped");
   return 0;
 }

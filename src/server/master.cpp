@@ -74,6 +74,8 @@ struct Worker {
   double started;
   bool retiring;  // told to stop (reload/shutdown): not respawned
   bool jobs;      // the job process (src/server/jobs.cpp), not a FastCGI worker
+  double retired = 0;  // when told to stop
+  bool killed = false;
 };
 
 class Master {
@@ -88,6 +90,7 @@ class Master {
   void reap();
   void reload();
   void shutdown();
+  void kill_overdue();
   int live_workers() const;
   bool jobs_running() const;
 
@@ -104,8 +107,11 @@ int Master::live_workers() const {
                                         [](const Worker& w) { return !w.retiring && !w.jobs; }));
 }
 
+// Retiring included: after a reload the next job process starts only once
+// the old one is gone (it may still be saving the search index, and two
+// job processes would run the same payment work side by side).
 bool Master::jobs_running() const {
-  return std::any_of(workers_.begin(), workers_.end(), [](const Worker& w) { return !w.retiring && w.jobs; });
+  return std::any_of(workers_.begin(), workers_.end(), [](const Worker& w) { return w.jobs; });
 }
 
 void Master::spawn(bool jobs) {
@@ -167,11 +173,25 @@ void Master::reload() {
   for (Worker& w : workers_) {
     if (w.retiring) continue;
     w.retiring = true;
+    w.retired = now_seconds();
     kill(w.pid, SIGTERM);
   }
   backoff_ = 0;
   next_spawn_ = 0;
   log_info("config reloaded: " + describe_config(config_));
+}
+
+// A process told to stop at a reload that is still there shutdown_timeout
+// later is killed, as at a shutdown: the next job process waits for the old
+// one, and a stuck worker would hold its memory for good.
+void Master::kill_overdue() {
+  double now = now_seconds();
+  for (Worker& w : workers_) {
+    if (!w.retiring || w.killed || now < w.retired + config_.shutdown_timeout) continue;
+    log_warn(std::string(w.jobs ? "jobs" : "worker") + " did not stop in time, killing pid=" + std::to_string(w.pid));
+    kill(w.pid, SIGKILL);
+    w.killed = true;
+  }
 }
 
 void Master::shutdown() {
@@ -228,6 +248,7 @@ int Master::run() {
     }
     if (sig == SIGHUP) reload();
     reap();
+    kill_overdue();
   }
   if (!is_tcp(config_.socket)) unlink(config_.socket.c_str());
   log_info("ihomed stopped");

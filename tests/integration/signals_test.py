@@ -47,11 +47,11 @@ class Master(unittest.TestCase):
             self.proc.wait()
         subprocess.run(["rm", "-rf", self.dir])
 
-    def write_config(self, workers):
+    def write_config(self, workers, extra=""):
         with open(self.conf, "w") as f:
             f.write("socket = %s\nworkers = %d\ndb = %s/ihome.db\nmedia_dir = %s/media\n"
-                    "secret_key_file = %s/secret.key\nmemcached = %s/none.sock\n"
-                    % (self.sock, workers, self.dir, self.dir, self.dir, self.dir))
+                    "secret_key_file = %s/secret.key\nmemcached = %s/none.sock\n%s"
+                    % (self.sock, workers, self.dir, self.dir, self.dir, self.dir, extra))
 
     def start(self, ignore_sigint=False):
         def prepare():
@@ -101,6 +101,33 @@ class Master(unittest.TestCase):
         self.assertTrue(wait_for(lambda: len(children(self.proc.pid)) == 3 and
                                  not before & set(children(self.proc.pid))),
                         "workers after SIGHUP: %s (before %s)" % (children(self.proc.pid), before))
+
+    def test_after_sighup_the_next_job_process_waits_for_the_old_one_killed_when_overdue(self):
+        # Two job processes would run the same payment work side by side, and
+        # two index saves would write the same file.
+        self.write_config(workers=2, extra="shutdown_timeout = 2\n")
+        self.start()
+        self.assertTrue(wait_for(lambda: len(children(self.proc.pid, "ihomed-jobs")) == 1), "no ihomed-jobs")
+        old = children(self.proc.pid, "ihomed-jobs")[0]
+        os.kill(old, signal.SIGSTOP)  # it cannot act on the reload's SIGTERM
+        try:
+            self.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_for(lambda: "config reloaded" in self.log()), self.log())
+            time.sleep(1.2)
+            self.assertEqual(children(self.proc.pid, "ihomed-jobs"), [old], "a second job process started")
+            self.assertTrue(wait_for(lambda: children(self.proc.pid, "ihomed-jobs") not in ([], [old]), 10),
+                            "no new job process after shutdown_timeout: " + self.log())
+            self.assertIn("jobs did not stop in time, killing pid=%d" % old, self.log())
+            self.assertEqual(len(children(self.proc.pid)), 2, "the new workers run")
+        finally:
+            try:
+                os.kill(old, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    def log(self):
+        with open(os.path.join(self.dir, "log")) as f:
+            return f.read()
 
     def test_a_bad_config_on_sighup_keeps_the_running_one(self):
         self.start()
