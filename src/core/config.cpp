@@ -108,7 +108,7 @@ const std::vector<Binding>& bindings() {
               "permissions of the unix socket (octal)", 8),
       int_key("workers", &Config::workers, 0, 256, "worker processes; 0 = two per CPU core"),
       int_key("shutdown_timeout", &Config::shutdown_timeout, 1, 3600,
-              "seconds workers get to finish their request on SIGTERM before SIGKILL"),
+              "seconds workers get to finish their request on SIGTERM (a stop or a reload) before SIGKILL"),
       string_key("log_level", &Config::log_level, "debug, info, warn or error",
                  [](const std::string& v) {
                    return v == "debug" || v == "info" || v == "warn" || v == "error";
