@@ -124,12 +124,17 @@ class Prewarm(unittest.TestCase):
 
     def test_a_cold_database_is_read_into_the_page_cache_at_start(self):
         drop_cache(self.db)
-        self.assertLess(resident(self.db), 0.2, "the page cache of the test's file could not be dropped")
+        # On a filesystem that keeps every page in memory (tmpfs) nothing is ever cold:
+        # then the prewarm must find it so and read nothing.
+        evictable = resident(self.db) < 0.2
         self.start("")
         self.assertTrue(wait_for(self.prewarmed, 15), self.log())
-        mb, cold, _read = (int(x) for x in self.prewarmed().groups())
+        mb, cold, read = (int(x) for x in self.prewarmed().groups())
         self.assertEqual(mb, self.size >> 20)
-        self.assertGreaterEqual(cold, 5, "the messages (6 MB+) were cold")
+        if evictable:
+            self.assertGreaterEqual(cold, 5, "the messages (6 MB+) were cold")
+        else:
+            self.assertEqual((cold, read), (0, 0), "nothing to read on this filesystem")
         self.assertGreater(resident(self.db), 0.99)
         self.stop()
 
@@ -161,10 +166,12 @@ class Prewarm(unittest.TestCase):
 
     def test_db_prewarm_false_leaves_the_file_cold(self):
         drop_cache(self.db)
+        evictable = resident(self.db) < 0.2  # see above
         self.start("db_prewarm = false\n")
         time.sleep(1.5)
         self.assertIsNone(self.prewarmed(), self.log())
-        self.assertLess(resident(self.db), 0.5, "something read the messages at start")
+        if evictable:
+            self.assertLess(resident(self.db), 0.5, "something read the messages at start")
         self.stop()
         self.assertNotRegex(self.log(), r"database (not )?prewarmed")
 
