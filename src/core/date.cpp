@@ -65,6 +65,12 @@ int64_t unix_now() {
   return static_cast<int64_t>(t.tv_sec);
 }
 
+double monotonic_seconds() {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
 int64_t today() {
   time_t now = static_cast<time_t>(unix_now());
   struct tm tm;

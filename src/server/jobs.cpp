@@ -36,21 +36,11 @@ namespace ihome {
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
-struct timespec g_stop_at {};  // CLOCK_MONOTONIC at the first SIGTERM/SIGINT
+volatile double g_stop_at = 0;  // monotonic_seconds() at the first SIGTERM/SIGINT
 
 void on_term(int) {
-  if (!g_stop) clock_gettime(CLOCK_MONOTONIC, &g_stop_at);  // async-signal-safe
+  if (!g_stop) g_stop_at = monotonic_seconds();  // clock_gettime: async-signal-safe
   g_stop = 1;
-}
-
-double seconds(const struct timespec& ts) {
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-double monotonic_now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return seconds(ts);
 }
 
 // waitpid, again when a signal interrupts it.
@@ -165,7 +155,7 @@ class IndexSaver {
   // Whether no save runs by `deadline` (one still running then is killed).
   bool wait_saved(double deadline) {
     while (saving()) {
-      if (monotonic_now() >= deadline) {
+      if (monotonic_seconds() >= deadline) {
         kill(child_, SIGKILL);
         wait_child(child_, nullptr, 0);
         child_ = 0;
@@ -366,7 +356,7 @@ int run_jobs(const Config& config, pid_t master_pid) {
     wait_child(warm, nullptr, 0);
   }
   // Until a second short of the master's shutdown_timeout after the signal, when it kills this process.
-  if (db && config.shutdown_timeout > 1) index_saver.finish(*db, seconds(g_stop_at) + config.shutdown_timeout - 1);
+  if (db && config.shutdown_timeout > 1) index_saver.finish(*db, g_stop_at + config.shutdown_timeout - 1);
   log_info("jobs stopped");
   return 0;
 }

@@ -26,6 +26,7 @@
 
 #include "ihome/auth/key_rotation.h"
 #include "ihome/auth/real_name.h"
+#include "ihome/core/date.h"
 #include "ihome/core/log.h"
 #include "ihome/media/image.h"
 #include "ihome/metrics/metrics.h"
@@ -45,12 +46,6 @@ constexpr int kYoungWorker = 5;     // a worker dying sooner counts as a crash l
 
 bool is_tcp(const std::string& socket) {
   return !socket.empty() && socket[0] != '/' && socket[0] != '.' && socket.find(':') != std::string::npos;
-}
-
-double now_seconds() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 std::string describe_status(int status) {
@@ -128,7 +123,7 @@ void Master::spawn(bool jobs) {
     }
     _exit(run_worker(fd_, config_, master));
   }
-  workers_.push_back({pid, now_seconds(), false, jobs});
+  workers_.push_back({pid, monotonic_seconds(), false, jobs});
 }
 
 void Master::reap() {
@@ -139,7 +134,7 @@ void Master::reap() {
     if (it == workers_.end()) continue;
     bool expected = it->retiring;
     const char* what = it->jobs ? "jobs" : "worker";
-    double lived = now_seconds() - it->started;
+    double lived = monotonic_seconds() - it->started;
     workers_.erase(it);
     if (expected) {
       log_info(std::string(what) + " exited pid=" + std::to_string(pid) + " " + describe_status(status));
@@ -148,7 +143,7 @@ void Master::reap() {
     metrics::count_worker_restart();
     if (lived < kYoungWorker) backoff_ = backoff_ == 0 ? 1 : std::min(backoff_ * 2, kMaxBackoff);
     else backoff_ = 0;
-    next_spawn_ = now_seconds() + backoff_;
+    next_spawn_ = monotonic_seconds() + backoff_;
     log_warn(std::string(what) + " died pid=" + std::to_string(pid) + " " + describe_status(status) +
              " respawn_in=" + std::to_string(backoff_) + "s");
   }
@@ -173,7 +168,7 @@ void Master::reload() {
   for (Worker& w : workers_) {
     if (w.retiring) continue;
     w.retiring = true;
-    w.retired = now_seconds();
+    w.retired = monotonic_seconds();
     kill(w.pid, SIGTERM);
   }
   backoff_ = 0;
@@ -181,11 +176,11 @@ void Master::reload() {
   log_info("config reloaded: " + describe_config(config_));
 }
 
-// A process told to stop at a reload that is still there shutdown_timeout
-// later is killed, as at a shutdown: the next job process waits for the old
+// A process told to stop (a reload, a shutdown) that is still there
+// shutdown_timeout later is killed: the next job process waits for the old
 // one, and a stuck worker would hold its memory for good.
 void Master::kill_overdue() {
-  double now = now_seconds();
+  double now = monotonic_seconds();
   for (Worker& w : workers_) {
     if (!w.retiring || w.killed || now < w.retired + config_.shutdown_timeout) continue;
     log_warn(std::string(w.jobs ? "jobs" : "worker") + " did not stop in time, killing pid=" + std::to_string(w.pid));
@@ -195,25 +190,16 @@ void Master::kill_overdue() {
 }
 
 void Master::shutdown() {
+  double now = monotonic_seconds();
   for (Worker& w : workers_) {
     w.retiring = true;
+    w.retired = now;  // each gets shutdown_timeout from here
     kill(w.pid, SIGTERM);
   }
-  double deadline = now_seconds() + config_.shutdown_timeout;
-  while (!workers_.empty() && now_seconds() < deadline) {
-    reap();
-    if (!workers_.empty()) usleep(20000);
-  }
-  for (Worker& w : workers_) {
-    log_warn("worker did not stop in time, killing pid=" + std::to_string(w.pid));
-    kill(w.pid, SIGKILL);
-  }
   while (!workers_.empty()) {
-    int status;
-    pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) break;
-    workers_.erase(std::remove_if(workers_.begin(), workers_.end(), [pid](const Worker& w) { return w.pid == pid; }),
-                   workers_.end());
+    reap();
+    kill_overdue();
+    if (!workers_.empty()) usleep(20000);
   }
 }
 
@@ -235,8 +221,8 @@ int Master::run() {
   while (live_workers() < worker_count(config_)) spawn(false);
   set_uploads_swept(false);
   for (;;) {
-    while (live_workers() < worker_count(config_) && now_seconds() >= next_spawn_) spawn(false);
-    if (!jobs_running() && now_seconds() >= next_spawn_) spawn(true);
+    while (live_workers() < worker_count(config_) && monotonic_seconds() >= next_spawn_) spawn(false);
+    if (!jobs_running() && monotonic_seconds() >= next_spawn_) spawn(true);
     metrics::set_workers(live_workers());
     struct timespec wait = {0, 200 * 1000 * 1000};
     siginfo_t info;

@@ -125,6 +125,24 @@ class Master(unittest.TestCase):
             except ProcessLookupError:
                 pass
 
+    def test_sigterm_kills_a_worker_still_there_after_shutdown_timeout(self):
+        self.write_config(workers=2, extra="shutdown_timeout = 2\n")
+        self.start()
+        stuck = children(self.proc.pid)[0]
+        os.kill(stuck, signal.SIGSTOP)  # it cannot act on SIGTERM
+        try:
+            started = time.monotonic()
+            self.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(self.proc.wait(timeout=15), 0)
+            self.assertGreaterEqual(time.monotonic() - started, 1.5, "killed before shutdown_timeout")
+            self.assertIn("worker did not stop in time, killing pid=%d" % stuck, self.log())
+            self.assertIn("ihomed stopped", self.log())
+        finally:
+            try:
+                os.kill(stuck, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
     def log(self):
         with open(os.path.join(self.dir, "log")) as f:
             return f.read()

@@ -20,6 +20,8 @@ std::string format_date(int64_t days);
 // reads the coarse clock, a kernel tick behind, so just after a second turns
 // it still names the old one (a pay_by a client saw pass was not yet due).
 int64_t unix_now();
+// Seconds on CLOCK_MONOTONIC, for deadlines and ages (never jumps with the wall clock).
+double monotonic_seconds();
 // Today's day number in local time.
 int64_t today();
 // Unix seconds -> 'YYYY-MM-DD HH:MM:SS' in local time (API.md timestamps).
